@@ -1,0 +1,1 @@
+//! camera (filled in by its issue).

@@ -1,0 +1,6 @@
+//! Pure domain code: no egui, eframe, nokhwa, tract, rusqlite, printpdf, file system, threads or clock.
+//! Everything here is data in, data out, and unit-tested next to the code.
+
+pub mod face;
+pub mod geometry;
+pub mod spec;

@@ -1,0 +1,1 @@
+//! Export of approved photos (filled in by its issue).

@@ -1,0 +1,25 @@
+//! idbooth: an on-device ID-photo booth.
+//!
+//! Data flows one way: `main -> app/cli -> {camera, pipeline, storage, print, export} -> vision -> core`.
+//!
+//! - [`core`]: pure domain (photo specs, face data, checks, standardization geometry, booth flow, records);
+//!   no IO, threads, clock, UI or inference.
+//! - [`config`]: kiosk.toml parsed once into validated, typed configuration.
+//! - [`vision`]: the three ONNX models (face detection, face mesh, person segmentation) on tract.
+//! - [`camera`]: nokhwa worker thread, format negotiation, watchdog; demo, file and fake sources.
+//! - [`storage`]: the SQLite store (records, captures, audit, staff, roster, print jobs, batches).
+//! - [`print`]: sheet layouts in millimetres, PDF output and the CUPS spooler.
+//! - [`export`]: approved photos to the campus-card import folder with manifests.
+//! - [`app`]: the eframe shell (booth and staff station).
+//! - [`cli`]: batch commands sharing the same core.
+
+pub mod app;
+pub mod camera;
+pub mod cli;
+pub mod config;
+pub mod core;
+pub mod export;
+pub mod pipeline;
+pub mod print;
+pub mod storage;
+pub mod vision;

@@ -1,0 +1,1 @@
+//! Capture pipeline worker (filled in by its issue).

@@ -1,0 +1,1 @@
+//! vision (filled in by its issue).
