@@ -1,1 +1,3 @@
 //! cli (filled in by its issue).
+
+pub mod process;

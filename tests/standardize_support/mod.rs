@@ -175,7 +175,7 @@ fn noise(x: u32, y: u32, seed: u32, range: u32) -> u32 {
 
 impl Region {
     fn colour(self, x: u32, y: u32, busy: bool) -> Rgb<u8> {
-        let n = noise(x, y, 1, 24) as u8;
+        let n = noise(x, y, 1, 40) as u8;
         match self {
             Self::Hair => Rgb([40 + n, 28 + n / 2, 20 + n / 3]),
             Self::Skin => Rgb([196 + n / 2, 150 + n / 2, 128 + n / 2]),

@@ -52,6 +52,41 @@ impl MaskStats {
     }
 }
 
+/// Removes one-pixel outliers from a mask: isolated specks and one-pixel-wide lines whose alpha lies
+/// outside the range of both its neighbours along a row or a column. A guided filter leaves such
+/// outliers where its guide is flat (its local variance cancels to ~0). A pixel on a real edge lies
+/// between its neighbours along both axes and passes unchanged; an outlier is clamped into the range of
+/// the axis along which it is the stronger outlier.
+pub fn despeckle_mask(mask: &PersonMask) -> PersonMask {
+    let (w, h) = (mask.width as usize, mask.height as usize);
+    let mut out = mask.clone();
+    if w < 3 || h < 3 || mask.alpha.len() != w * h {
+        return out;
+    }
+    let a = &mask.alpha;
+    let outside = |value: u8, p: u8, q: u8| {
+        let (low, high) = (p.min(q), p.max(q));
+        (low.saturating_sub(value).max(value.saturating_sub(high)), low, high)
+    };
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let value = a[i];
+            let (vertical, v_low, v_high) = outside(value, a[i - w], a[i + w]);
+            let (horizontal, h_low, h_high) = outside(value, a[i - 1], a[i + 1]);
+            if vertical == 0 && horizontal == 0 {
+                continue;
+            }
+            out.alpha[i] = if vertical >= horizontal {
+                value.clamp(v_low, v_high)
+            } else {
+                value.clamp(h_low, h_high)
+            };
+        }
+    }
+    out
+}
+
 /// The photo with everything outside the person replaced by `background`.
 pub fn replace_background(photo: &RgbImage, mask: &PersonMask, background: Rgb8) -> Result<RgbImage, StandardizeError> {
     let (width, height) = photo.dimensions();
@@ -258,6 +293,30 @@ mod tests {
         }
         let naive_green = 0.5 * 120.0 + 0.5 * 255.0;
         assert!(f32::from(p[1]) < naive_green - 20.0, "green spill remains: {p:?}");
+    }
+
+    #[test]
+    fn despeckle_removes_specks_and_one_pixel_lines_but_keeps_edges() {
+        let mut mask = PersonMask::filled(20, 20, 0);
+        for y in 0..20 {
+            for x in 10..20 {
+                mask.alpha[y * 20 + x] = 255;
+            }
+        }
+        mask.alpha[5 * 20 + 3] = 200; // speck in the background
+        for x in 12..18 {
+            mask.alpha[8 * 20 + x] = 0; // one-pixel dark line inside the person
+        }
+        let clean = despeckle_mask(&mask);
+        assert_eq!(clean.get(3, 5), 0);
+        for x in 12..18 {
+            assert_eq!(clean.get(x, 8), 255);
+        }
+        // The vertical edge between x = 9 and x = 10 is untouched.
+        for y in 1..19 {
+            assert_eq!(clean.get(9, y), 0);
+            assert_eq!(clean.get(10, y), 255);
+        }
     }
 
     #[test]

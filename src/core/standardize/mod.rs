@@ -35,7 +35,7 @@ use crate::core::geometry::{Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 
 pub use color::{Lab, delta_e76, srgb_to_lab};
-pub use composite::{MaskStats, replace_background};
+pub use composite::{MaskStats, despeckle_mask, replace_background};
 pub use crown::{CrownQuery, crown_from_mask, crown_from_pixels};
 pub use encode::{EncodedPhoto, EncodingRecord, encode_jpeg, encode_photo, encode_png};
 pub use failure::{CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure};
@@ -161,17 +161,14 @@ pub fn standardize(input: &StandardizeInput<'_>, settings: &StandardizeSettings)
     let head = measure_head(input.analysis, input.mask, whole, input.spec, settings)?;
     let plan = plan_crop(&head, capture_size, input.spec, settings)?;
     let photo_mask = mask_to_photo(input.mask, whole, &plan)?;
-    let finished = finish_photo(
-        &FinishInput {
-            capture: input.capture,
-            head: &head,
-            plan: &plan,
-            photo_mask,
-            spec: input.spec,
-            background: input.background,
-        },
-        settings,
-    )?;
+    let finished = finish_photo(&FinishInput {
+        capture: input.capture,
+        head: &head,
+        plan: &plan,
+        photo_mask,
+        spec: input.spec,
+        background: input.background,
+    })?;
     let mapped = head.mapped(&plan.transform);
     let face = FacePoints {
         right_eye: mapped.right_eye,
@@ -196,11 +193,11 @@ pub struct FinishInput<'a> {
 
 /// Renders, composites, encodes and decodes the photo. The self-check is still empty: call
 /// [`attach_self_check`] with the photo's face points.
-pub fn finish_photo(input: &FinishInput<'_>, settings: &StandardizeSettings) -> Result<StandardizedPhoto, StandardizeError> {
-    let _ = settings;
+pub fn finish_photo(input: &FinishInput<'_>) -> Result<StandardizedPhoto, StandardizeError> {
+    let photo_mask = despeckle_mask(&input.photo_mask);
     let rendered = render_photo(input.capture, input.plan)?;
     let composed = if input.spec.replace_background {
-        replace_background(&rendered, &input.photo_mask, input.background)?
+        replace_background(&rendered, &photo_mask, input.background)?
     } else {
         rendered
     };
@@ -215,7 +212,7 @@ pub fn finish_photo(input: &FinishInput<'_>, settings: &StandardizeSettings) -> 
         plan: *input.plan,
         background: input.background,
         replaced_background: input.spec.replace_background,
-        mask: MaskStats::of(&input.photo_mask),
+        mask: MaskStats::of(&photo_mask),
         encoding: EncodingRecord {
             format: encoded.format,
             jpeg_quality: encoded.jpeg_quality,
@@ -231,7 +228,7 @@ pub fn finish_photo(input: &FinishInput<'_>, settings: &StandardizeSettings) -> 
     Ok(StandardizedPhoto {
         encoded,
         pixels,
-        mask: input.photo_mask.clone(),
+        mask: photo_mask,
         record,
     })
 }

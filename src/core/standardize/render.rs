@@ -18,6 +18,9 @@ use super::transform::CropPlan;
 /// Rotation below which the crop is treated as upright (degrees): a 0.01° turn moves a 640-px-tall
 /// photo's corner by 0.1 px.
 const UPRIGHT_EPSILON_DEG: f32 = 0.01;
+/// Smallest crop side handed to the resizer, px (a degenerate plan still resamples something).
+const MIN_CROP_PX: f32 = 1e-3;
+const MIN_CROP_PX_F64: f64 = 1e-3;
 /// Float round-off tolerated when turning a photo-space length into whole pixels.
 const ROUND_OFF_PX: f32 = 1e-3;
 
@@ -107,7 +110,7 @@ fn resample(raster: &Raster<'_>, region: Rect, plan: &CropPlan) -> Result<Vec<u8
     let top = ((bounds.y - region.y) * to_buffer_y).clamp(0.0, raster.height as f32);
     let right = ((bounds.right() - region.x) * to_buffer_x).clamp(left, raster.width as f32);
     let bottom = ((bounds.bottom() - region.y) * to_buffer_y).clamp(top, raster.height as f32);
-    let box_in_buffer = Rect::new(left, top, (right - left).max(1e-3), (bottom - top).max(1e-3));
+    let box_in_buffer = Rect::new(left, top, (right - left).max(MIN_CROP_PX), (bottom - top).max(MIN_CROP_PX));
     let photo = plan.photo_size;
     if plan.transform.rotation_deg.abs() < UPRIGHT_EPSILON_DEG {
         return resize_region(raster, box_in_buffer, photo);
@@ -144,14 +147,15 @@ fn resize_region(raster: &Raster<'_>, crop: Rect, size: SizePx) -> Result<Vec<u8
     let source = ImageRef::new(raster.width, raster.height, raster.data, raster.pixel_type())
         .map_err(|error| StandardizeError::Resize(error.to_string()))?;
     let mut target = Image::new(size.width, size.height, raster.pixel_type());
+    // Clamp in f64, where the resizer checks bounds: f32 round-off may not push the box past the edge.
+    let (source_w, source_h) = (f64::from(raster.width), f64::from(raster.height));
+    let left = f64::from(crop.x).clamp(0.0, source_w - MIN_CROP_PX_F64);
+    let top = f64::from(crop.y).clamp(0.0, source_h - MIN_CROP_PX_F64);
+    let width = f64::from(crop.width).clamp(MIN_CROP_PX_F64, source_w - left);
+    let height = f64::from(crop.height).clamp(MIN_CROP_PX_F64, source_h - top);
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-        .crop(
-            f64::from(crop.x),
-            f64::from(crop.y),
-            f64::from(crop.width),
-            f64::from(crop.height),
-        );
+        .crop(left, top, width, height);
     Resizer::new()
         .resize(&source, &mut target, &options)
         .map_err(|error| StandardizeError::Resize(error.to_string()))?;

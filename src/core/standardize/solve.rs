@@ -25,6 +25,11 @@ const MIN_BAND_HALF_WIDTH: f64 = 1e-3;
 const RIDGE_WEIGHT: f64 = 1e-12;
 /// Overshoot below which an edge does not count as cut off, px (solver round-off).
 const EDGE_SLACK_PX: f32 = 0.5;
+/// Fractions of the configured band margin tried in turn before giving up on a margin.
+const MARGIN_STEPS: [f32; 4] = [1.0, 0.5, 0.2, 0.0];
+/// Bisection steps when measuring how far a crop must leave the capture (halves the interval each
+/// time: 20 steps resolve a 2000-px overshoot to 0.002 px).
+const OVERSHOOT_BISECTION_STEPS: usize = 20;
 
 /// A constrained measure: `value = g·x + g0` must lie in `band`.
 #[derive(Debug, Clone, Copy)]
@@ -61,18 +66,18 @@ pub fn solve_crop(
 ) -> Result<CropPlan, Vec<StandardizeFailure>> {
     let problem = Problem::new(head, capture, spec, settings);
     let objective = problem.objective();
-    let with_margin = problem.band_constraints(settings.band_margin_frac);
-    let raw = problem.band_constraints(0.0);
     let resolution = [Constraint::new([1.0, 0.0, 0.0], 1.0)];
-    let bounds = problem.bound_constraints();
+    let bounds = problem.bound_constraints(0.0);
     let positive = [Constraint::new([-1.0, 0.0, 0.0], -MIN_SCALE)];
-
-    let all = |bands: &[Constraint]| -> Vec<Constraint> {
-        [bands, &resolution[..], &bounds[..], &positive[..]].concat()
-    };
-    if let Some(x) = qp::minimize(&objective, &all(&with_margin)).or_else(|| qp::minimize(&objective, &all(&raw))) {
-        return Ok(problem.plan(head, &x));
+    // Full margin first; when the bands are too tight for it, smaller margins, then the bands themselves.
+    for fraction in MARGIN_STEPS {
+        let bands = problem.band_constraints(settings.band_margin_frac * fraction);
+        let all = [&bands[..], &resolution[..], &bounds[..], &positive[..]].concat();
+        if let Some(x) = qp::minimize(&objective, &all) {
+            return Ok(problem.plan(head, &x));
+        }
     }
+    let raw = problem.band_constraints(0.0);
     Err(problem.diagnose(&objective, &raw, &resolution, &positive))
 }
 
@@ -176,17 +181,18 @@ impl Problem {
         rows
     }
 
-    /// Every photo corner inside the capture, each condition multiplied by `s`.
-    fn bound_constraints(&self) -> Vec<Constraint> {
+    /// Every photo corner inside the capture grown by `slack_px` on each side, each condition
+    /// multiplied by `s`.
+    fn bound_constraints(&self, slack_px: f64) -> Vec<Constraint> {
         let mut rows = Vec::with_capacity(16);
+        let (cap_w, cap_h) = (f64::from(self.capture.width), f64::from(self.capture.height));
         for corner in self.corner_rows() {
             let CornerRow { x: (gx, cx), y: (gy, cy) } = corner;
-            let (cap_w, cap_h) = (f64::from(self.capture.width), f64::from(self.capture.height));
-            // 0 ≤ s·px  and  s·px ≤ s·cap_w (same for y).
-            rows.push(Constraint::new(gx.map(|v| -v), cx));
-            rows.push(Constraint::new([gx[0] - cap_w, gx[1], gx[2]], -cx));
-            rows.push(Constraint::new(gy.map(|v| -v), cy));
-            rows.push(Constraint::new([gy[0] - cap_h, gy[1], gy[2]], -cy));
+            // −slack ≤ px ≤ cap_w + slack, times s (same for y).
+            rows.push(Constraint::new([-gx[0] - slack_px, -gx[1], -gx[2]], cx));
+            rows.push(Constraint::new([gx[0] - cap_w - slack_px, gx[1], gx[2]], -cx));
+            rows.push(Constraint::new([-gy[0] - slack_px, -gy[1], -gy[2]], cy));
+            rows.push(Constraint::new([gy[0] - cap_h - slack_px, gy[1], gy[2]], -cy));
         }
         rows
     }
@@ -253,7 +259,33 @@ impl Problem {
             }];
         }
         let x = qp::minimize(objective, &[bands, resolution, positive].concat()).unwrap_or(x_bands);
+        let x = self.least_cut(objective, &[bands, resolution, positive].concat(), x);
         self.cut_edges(&x)
+    }
+
+    /// The solution that leaves the capture least: bisection on how far the capture would have to
+    /// grow on every side for the bands to fit, starting from `fallback` (which fits some growth).
+    fn least_cut(&self, objective: &Objective, hard: &[Constraint], fallback: [f64; DIM]) -> [f64; DIM] {
+        let corners = self.transform(&fallback).crop_corners(self.photo);
+        let (cap_w, cap_h) = (self.capture.width as f32, self.capture.height as f32);
+        let worst = corners
+            .iter()
+            .map(|p| (-p.x).max(p.x - cap_w).max(-p.y).max(p.y - cap_h))
+            .fold(0.0_f32, f32::max);
+        let (mut low, mut high) = (0.0_f64, f64::from(worst) + 1.0);
+        let mut best = fallback;
+        for _ in 0..OVERSHOOT_BISECTION_STEPS {
+            let mid = (low + high) / 2.0;
+            let rows = [hard, &self.bound_constraints(mid)[..]].concat();
+            match qp::minimize(objective, &rows) {
+                Some(x) => {
+                    best = x;
+                    high = mid;
+                }
+                None => low = mid,
+            }
+        }
+        best
     }
 
     /// The bands violated at the best compromise when the bands cannot all hold at once.
