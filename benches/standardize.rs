@@ -9,8 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use idbooth::core::geometry::{Rect, SizePx};
 use idbooth::core::spec::{PhotoSpec, Rgb8, builtin_profiles};
 use idbooth::core::standardize::{
-    StandardizeSettings, crop_bounds, crop_bounds_size, encode_photo, mask_to_photo, measure_head, plan_crop,
-    render_photo, replace_background,
+    StandardizeSettings, crop_bounds, crop_bounds_size, encode_photo, mask_to_photo, measure_head,
+    plan_crop, render_photo, replace_background,
 };
 use idbooth::standardizer;
 use idbooth::vision::{self, AnalyzeMode, Vision};
@@ -25,7 +25,8 @@ fn profile(name: &str) -> Option<PhotoSpec> {
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (Ok(mut vision), Some(chsi)) = (Vision::load(&root.join("assets/models")), profile("chsi")) else {
+    let (Ok(mut vision), Some(chsi)) = (Vision::load(&root.join("assets/models")), profile("chsi"))
+    else {
         eprintln!("models or profile missing: standardize bench skipped");
         return;
     };
@@ -40,7 +41,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let capture = vision::decode_image(black_box(&bytes)).ok();
             capture.and_then(|capture| {
-                standardizer::standardize_capture(&mut vision, &capture, &chsi, Rgb8::CHSI_BLUE, &settings).ok()
+                standardizer::standardize_capture(
+                    &mut vision,
+                    &capture,
+                    &chsi,
+                    Rgb8::CHSI_BLUE,
+                    &settings,
+                )
+                .ok()
             })
         });
     });
@@ -62,7 +70,10 @@ fn parts(
     let whole = Rect::new(0.0, 0.0, capture.width() as f32, capture.height() as f32);
     let analysis = vision.analyze(&capture, AnalyzeMode::Capture)?;
     let segmentation = vision.segment(&capture)?;
-    let crown_size = SizePx::new(standardizer::CROWN_MASK_LONG_SIDE_PX, standardizer::CROWN_MASK_LONG_SIDE_PX);
+    let crown_size = SizePx::new(
+        standardizer::CROWN_MASK_LONG_SIDE_PX,
+        standardizer::CROWN_MASK_LONG_SIDE_PX,
+    );
     let crown_mask = vision.refine_mask(&capture, &segmentation, whole, crown_size)?;
     let head = measure_head(&analysis, &crown_mask, whole, chsi, settings)?;
     let plan = plan_crop(&head, size, chsi, settings)?;
@@ -79,16 +90,37 @@ fn parts(
         encoded.encodes
     );
 
-    c.bench_function("decode_1350_jpeg", |b| b.iter(|| vision::decode_image(black_box(bytes)).ok()));
-    c.bench_function("analyze_1350_capture", |b| {
-        b.iter(|| vision.analyze(black_box(&capture), AnalyzeMode::Capture).ok());
+    c.bench_function("decode_1350_jpeg", |b| {
+        b.iter(|| vision::decode_image(black_box(bytes)).ok())
     });
-    c.bench_function("segment_1350_capture", |b| b.iter(|| vision.segment(black_box(&capture)).ok()));
+    c.bench_function("analyze_1350_capture", |b| {
+        b.iter(|| {
+            vision
+                .analyze(black_box(&capture), AnalyzeMode::Capture)
+                .ok()
+        });
+    });
+    c.bench_function("segment_1350_capture", |b| {
+        b.iter(|| vision.segment(black_box(&capture)).ok())
+    });
     c.bench_function("refine_crown_mask_512", |b| {
-        b.iter(|| vision.refine_mask(black_box(&capture), &segmentation, whole, crown_size).ok());
+        b.iter(|| {
+            vision
+                .refine_mask(black_box(&capture), &segmentation, whole, crown_size)
+                .ok()
+        });
     });
     c.bench_function("refine_crop_mask_480x640", |b| {
-        b.iter(|| vision.refine_mask(black_box(&capture), &segmentation, bounds, crop_bounds_size(&plan)).ok());
+        b.iter(|| {
+            vision
+                .refine_mask(
+                    black_box(&capture),
+                    &segmentation,
+                    bounds,
+                    crop_bounds_size(&plan),
+                )
+                .ok()
+        });
     });
     c.bench_function("crown_and_solve_chsi", |b| {
         b.iter(|| {
@@ -97,13 +129,21 @@ fn parts(
                 .and_then(|head| plan_crop(&head, size, chsi, settings).ok())
         });
     });
-    c.bench_function("render_crop_480x640", |b| b.iter(|| render_photo(black_box(&capture), &plan).ok()));
+    c.bench_function("render_crop_480x640", |b| {
+        b.iter(|| render_photo(black_box(&capture), &plan).ok())
+    });
     c.bench_function("composite_480x640", |b| {
         b.iter(|| replace_background(black_box(&photo), &photo_mask, Rgb8::CHSI_BLUE).ok());
     });
-    c.bench_function("encode_quality_search_chsi", |b| b.iter(|| encode_photo(black_box(&composed), chsi).ok()));
+    c.bench_function("encode_quality_search_chsi", |b| {
+        b.iter(|| encode_photo(black_box(&composed), chsi).ok())
+    });
     c.bench_function("reanalyze_480x640_photo", |b| {
-        b.iter(|| vision.analyze(black_box(&composed), AnalyzeMode::Frame).ok());
+        b.iter(|| {
+            vision
+                .analyze(black_box(&composed), AnalyzeMode::Frame)
+                .ok()
+        });
     });
     Ok(())
 }

@@ -11,8 +11,8 @@ use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
-    self, FacePoints, FinishInput, HeadMeasure, StandardizeError, StandardizeFailure, StandardizeSettings,
-    StandardizedPhoto,
+    self, FacePoints, FinishInput, HeadMeasure, StandardizeError, StandardizeFailure,
+    StandardizeSettings, StandardizedPhoto,
 };
 use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
 
@@ -48,7 +48,10 @@ pub struct CaptureVision {
 }
 
 /// Runs detection, mesh and segmentation on a capture.
-pub fn analyze_capture(vision: &mut Vision, capture: &RgbImage) -> Result<CaptureVision, VisionError> {
+pub fn analyze_capture(
+    vision: &mut Vision,
+    capture: &RgbImage,
+) -> Result<CaptureVision, VisionError> {
     Ok(CaptureVision {
         analysis: vision.analyze(capture, AnalyzeMode::Capture)?,
         segmentation: vision.segment(capture)?,
@@ -97,7 +100,9 @@ pub fn standardize_analyzed(
         return Ok(photo);
     };
     let face = FacePoints::from_mesh(mesh);
-    Ok(standardize::attach_self_check(finished, &face, spec, settings))
+    Ok(standardize::attach_self_check(
+        finished, &face, spec, settings,
+    ))
 }
 
 /// Eyes, chin and face width from the mesh; the crown first on the segmenter's coarse mask, then
@@ -120,7 +125,12 @@ fn measure_head(
     let rough = standardize::crown_from_mask(&coarse_mask(&seen.segmentation), whole, &query)
         .map_err(StandardizeError::from)?;
     let band = standardize::crown_band(&query, rough);
-    let band_mask = vision.refine_mask(capture, &seen.segmentation, band.region, band_mask_size(band.region))?;
+    let band_mask = vision.refine_mask(
+        capture,
+        &seen.segmentation,
+        band.region,
+        band_mask_size(band.region),
+    )?;
     let crown = match standardize::crown_from_mask(&band_mask, band.region, &band.query) {
         Ok(crown) => crown,
         // The walk left the band, not the capture, or lost the head: keep the coarse crown.

@@ -67,7 +67,11 @@ pub fn despeckle_mask(mask: &PersonMask) -> PersonMask {
     let a = &mask.alpha;
     let outside = |value: u8, p: u8, q: u8| {
         let (low, high) = (p.min(q), p.max(q));
-        (low.saturating_sub(value).max(value.saturating_sub(high)), low, high)
+        (
+            low.saturating_sub(value).max(value.saturating_sub(high)),
+            low,
+            high,
+        )
     };
     for y in 1..h - 1 {
         for x in 1..w - 1 {
@@ -89,9 +93,14 @@ pub fn despeckle_mask(mask: &PersonMask) -> PersonMask {
 }
 
 /// The photo with everything outside the person replaced by `background`.
-pub fn replace_background(photo: &RgbImage, mask: &PersonMask, background: Rgb8) -> Result<RgbImage, StandardizeError> {
+pub fn replace_background(
+    photo: &RgbImage,
+    mask: &PersonMask,
+    background: Rgb8,
+) -> Result<RgbImage, StandardizeError> {
     let (width, height) = photo.dimensions();
-    if mask.width != width || mask.height != height || mask.alpha.len() != (width * height) as usize {
+    if mask.width != width || mask.height != height || mask.alpha.len() != (width * height) as usize
+    {
         return Err(StandardizeError::InvalidInput(format!(
             "mask {}x{} does not match photo {width}x{height}",
             mask.width, mask.height
@@ -99,7 +108,10 @@ pub fn replace_background(photo: &RgbImage, mask: &PersonMask, background: Rgb8)
     }
     let (w, h) = (width as usize, height as usize);
     let alpha: Vec<f64> = mask.alpha.iter().map(|&a| f64::from(a) / 255.0).collect();
-    let image: Vec<[f64; 3]> = photo.pixels().map(|p| p.0.map(|c| f64::from(c) / 255.0)).collect();
+    let image: Vec<[f64; 3]> = photo
+        .pixels()
+        .map(|p| p.0.map(|c| f64::from(c) / 255.0))
+        .collect();
     let foreground = estimate_foreground(&image, &alpha, w, h);
     let target = background.to_array().map(|c| f64::from(c) / 255.0);
     let mut out = RgbImage::new(width, height);
@@ -137,8 +149,12 @@ fn estimate_foreground(image: &[[f64; 3]], alpha: &[f64], w: usize, h: usize) ->
     let large = box_radius(BLUR_FUSION_LARGE_BOX_PX);
     let small = box_radius(BLUR_FUSION_SMALL_BOX_PX);
     // Pixels the second pass reads: within `small` of a soft pixel.
-    let soft = SummedArea::<1>::build(w, h, |i| [f64::from(u8::from(alpha[i] > 0.0 && alpha[i] < 1.0))]);
-    let near_edge: Vec<bool> = (0..n).map(|i| soft.mean(i % w, i / w, small)[0] > 0.0).collect();
+    let soft = SummedArea::<1>::build(w, h, |i| {
+        [f64::from(u8::from(alpha[i] > 0.0 && alpha[i] < 1.0))]
+    });
+    let near_edge: Vec<bool> = (0..n)
+        .map(|i| soft.mean(i % w, i / w, small)[0] > 0.0)
+        .collect();
 
     // Pass 1 (large box): F = B = the photo itself.
     let first = SummedArea::<SUMS>::build(w, h, |i| fused_terms(alpha[i], image[i], image[i]));
@@ -234,10 +250,16 @@ mod tests {
         let p = out.get_pixel(60, 40);
         let ideal = [202.0_f32, 147.0, 147.0];
         for c in 0..3 {
-            assert!((f32::from(p[c]) - ideal[c]).abs() < 12.0, "{p:?} vs {ideal:?}");
+            assert!(
+                (f32::from(p[c]) - ideal[c]).abs() < 12.0,
+                "{p:?} vs {ideal:?}"
+            );
         }
         let naive_green = 0.5 * 120.0 + 0.5 * 255.0;
-        assert!(f32::from(p[1]) < naive_green - 20.0, "green spill remains: {p:?}");
+        assert!(
+            f32::from(p[1]) < naive_green - 20.0,
+            "green spill remains: {p:?}"
+        );
     }
 
     #[test]
@@ -276,7 +298,13 @@ mod tests {
         let (_, mask) = mixed_edge_scene();
         let stats = MaskStats::of(&mask);
         // Columns 60..120 are person (alpha ≥ 128 from x = 60 on), 57..63 are soft.
-        assert!((stats.person_fraction - 60.0 / 120.0).abs() < 0.02, "{stats:?}");
-        assert!((stats.soft_fraction - 7.0 / 120.0).abs() < 0.02, "{stats:?}");
+        assert!(
+            (stats.person_fraction - 60.0 / 120.0).abs() < 0.02,
+            "{stats:?}"
+        );
+        assert!(
+            (stats.soft_fraction - 7.0 / 120.0).abs() < 0.02,
+            "{stats:?}"
+        );
     }
 }

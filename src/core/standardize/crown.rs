@@ -50,15 +50,28 @@ pub struct CrownQuery {
 }
 
 /// Finds the crown in a person mask covering `mask_region` of the image.
-pub fn crown_from_mask(mask: &PersonMask, mask_region: Rect, query: &CrownQuery) -> Result<Point, StandardizeFailure> {
+pub fn crown_from_mask(
+    mask: &PersonMask,
+    mask_region: Rect,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
     let malformed = mask.alpha.len() != mask.width as usize * mask.height as usize;
-    if malformed || mask.width == 0 || mask.height == 0 || mask_region.width <= 0.0 || mask_region.height <= 0.0 {
+    if malformed
+        || mask.width == 0
+        || mask.height == 0
+        || mask_region.width <= 0.0
+        || mask_region.height <= 0.0
+    {
         return Err(StandardizeFailure::NoPerson);
     }
     let sx = mask.width as f32 / mask_region.width;
     let sy = mask.height as f32 / mask_region.height;
     let is_person = |p: Point| -> Option<bool> {
-        if p.x < 0.0 || p.y < 0.0 || p.x >= query.image.width as f32 || p.y >= query.image.height as f32 {
+        if p.x < 0.0
+            || p.y < 0.0
+            || p.x >= query.image.width as f32
+            || p.y >= query.image.height as f32
+        {
             return None;
         }
         let mx = (p.x - mask_region.x) * sx - 0.5;
@@ -72,7 +85,11 @@ pub fn crown_from_mask(mask: &PersonMask, mask_region: Rect, query: &CrownQuery)
 }
 
 /// Finds the crown in a photo whose background is a flat `background` colour.
-pub fn crown_from_pixels(photo: &RgbImage, background: Rgb8, query: &CrownQuery) -> Result<Point, StandardizeFailure> {
+pub fn crown_from_pixels(
+    photo: &RgbImage,
+    background: Rgb8,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
     let background_lab = srgb_to_lab(background);
     let is_person = |p: Point| -> Option<bool> {
         if p.x < 0.0 || p.y < 0.0 || p.x >= photo.width() as f32 || p.y >= photo.height() as f32 {
@@ -118,12 +135,33 @@ pub fn crown_band(query: &CrownQuery, estimate: Point) -> CrownBand {
     ]
     .map(|p| rotate_about(p, pivot, query.roll_deg));
     let (width, height) = (query.image.width as f32, query.image.height as f32);
-    let min_x = corners.iter().map(|p| p.x).fold(f32::INFINITY, f32::min).clamp(0.0, width);
-    let max_x = corners.iter().map(|p| p.x).fold(f32::NEG_INFINITY, f32::max).clamp(0.0, width);
-    let min_y = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min).clamp(0.0, height);
-    let max_y = corners.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max).clamp(0.0, height);
+    let min_x = corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::INFINITY, f32::min)
+        .clamp(0.0, width);
+    let max_x = corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, width);
+    let min_y = corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::INFINITY, f32::min)
+        .clamp(0.0, height);
+    let max_y = corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, height);
     CrownBand {
-        region: Rect::new(min_x, min_y, (max_x - min_x).max(1.0), (max_y - min_y).max(1.0)),
+        region: Rect::new(
+            min_x,
+            min_y,
+            (max_x - min_x).max(1.0),
+            (max_y - min_y).max(1.0),
+        ),
         query: CrownQuery {
             start_above_eyes_px: start_above,
             ..*query
@@ -132,7 +170,10 @@ pub fn crown_band(query: &CrownQuery, estimate: Point) -> CrownBand {
 }
 
 /// Walks every column up from the eye line; `is_person` is `None` outside the image.
-fn find_crown(query: &CrownQuery, is_person: impl Fn(Point) -> Option<bool>) -> Result<Point, StandardizeFailure> {
+fn find_crown(
+    query: &CrownQuery,
+    is_person: impl Fn(Point) -> Option<bool>,
+) -> Result<Point, StandardizeFailure> {
     let half_span = (query.face_width_px * CROWN_COLUMN_HALF_SPAN_FRAC).max(1.0);
     let gap_px = (query.face_width_px * CROWN_GAP_FRAC).max(1.0);
     let pivot = query.eye_mid;
@@ -228,7 +269,8 @@ mod tests {
             for x in 0..size {
                 let p = Point::new(x as f32 + 0.5, y as f32 + 0.5);
                 let in_head = p.distance(head_center) <= radius;
-                let in_body = p.y > head_center.y + radius * 0.8 && (p.x - head_center.x).abs() < radius * 1.8;
+                let in_body = p.y > head_center.y + radius * 0.8
+                    && (p.x - head_center.x).abs() < radius * 1.8;
                 if in_head || in_body {
                     mask.alpha[(y * size + x) as usize] = 255;
                 }
@@ -251,7 +293,12 @@ mod tests {
     fn crown_is_the_top_of_the_head_disc() {
         let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 210.0), 180.0, 0.0)).unwrap();
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
         // Top of a disc of radius 100 at y=200 is y=100; the 5 % quantile of columns within ±54 px sits
         // at the very top.
         assert!((crown.y - 100.0).abs() < 2.0, "{crown:?}");
@@ -269,7 +316,12 @@ mod tests {
             }
         }
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&small, region, &query(400, Point::new(200.0, 210.0), 180.0, 0.0)).unwrap();
+        let crown = crown_from_mask(
+            &small,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
         assert!((crown.y - 100.0).abs() < 4.0, "{crown:?}");
     }
 
@@ -277,9 +329,19 @@ mod tests {
     fn head_through_the_top_edge_is_cut_off() {
         let mask = head_mask(400, Point::new(200.0, 60.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let result = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 70.0), 180.0, 0.0));
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 70.0), 180.0, 0.0),
+        );
         assert!(
-            matches!(result, Err(StandardizeFailure::FaceCutOff { edge: CaptureEdge::Top, .. })),
+            matches!(
+                result,
+                Err(StandardizeFailure::FaceCutOff {
+                    edge: CaptureEdge::Top,
+                    ..
+                })
+            ),
             "{result:?}"
         );
     }
@@ -288,7 +350,11 @@ mod tests {
     fn empty_mask_means_no_person() {
         let mask = PersonMask::filled(50, 50, 0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let result = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 200.0), 180.0, 0.0));
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 0.0),
+        );
         assert_eq!(result, Err(StandardizeFailure::NoPerson));
     }
 
@@ -296,10 +362,21 @@ mod tests {
     fn rolled_head_crown_lies_on_the_rolled_midline() {
         let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 200.0), 180.0, 20.0)).unwrap();
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 20.0),
+        )
+        .unwrap();
         // Walking "up" a head rolled by 20° from its centre reaches the disc edge 100 px away.
-        assert!((crown.distance(Point::new(200.0, 200.0)) - 100.0).abs() < 2.0, "{crown:?}");
-        assert!(crown.x > 200.0, "rolled clockwise, the midline leans right at the top: {crown:?}");
+        assert!(
+            (crown.distance(Point::new(200.0, 200.0)) - 100.0).abs() < 2.0,
+            "{crown:?}"
+        );
+        assert!(
+            crown.x > 200.0,
+            "rolled clockwise, the midline leans right at the top: {crown:?}"
+        );
     }
 
     #[test]
@@ -309,7 +386,10 @@ mod tests {
         let q = query(400, Point::new(200.0, 210.0), 180.0, 0.0);
         let estimate = Point::new(200.0, 104.0);
         let band = crown_band(&q, estimate);
-        assert!(band.region.y < 104.0 - 20.0 && band.region.bottom() < 210.0, "{band:?}");
+        assert!(
+            band.region.y < 104.0 - 20.0 && band.region.bottom() < 210.0,
+            "{band:?}"
+        );
         assert!(!band.touches_top());
         // The band's own mask (cut out of the full one) gives the crown of the full mask.
         let (x0, y0) = (band.region.x as u32, band.region.y as u32);
@@ -334,7 +414,12 @@ mod tests {
                 photo.put_pixel(x, y, image::Rgb([60, 40, 30]));
             }
         }
-        let crown = crown_from_pixels(&photo, Rgb8::WHITE, &query(200, Point::new(100.0, 100.0), 100.0, 0.0)).unwrap();
+        let crown = crown_from_pixels(
+            &photo,
+            Rgb8::WHITE,
+            &query(200, Point::new(100.0, 100.0), 100.0, 0.0),
+        )
+        .unwrap();
         assert!((crown.y - 40.0).abs() < 1.0, "{crown:?}");
     }
 }

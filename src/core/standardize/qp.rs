@@ -35,7 +35,13 @@ impl Constraint {
     }
 
     fn scale_at(&self, x: &[f64; DIM]) -> f64 {
-        1.0 + self.bound.abs() + self.coef.iter().zip(x).map(|(c, v)| (c * v).abs()).sum::<f64>()
+        1.0 + self.bound.abs()
+            + self
+                .coef
+                .iter()
+                .zip(x)
+                .map(|(c, v)| (c * v).abs())
+                .sum::<f64>()
     }
 
     fn satisfied(&self, x: &[f64; DIM]) -> bool {
@@ -70,7 +76,12 @@ impl Objective {
 
     pub fn value(&self, x: &[f64; DIM]) -> f64 {
         let linear = dot(&self.lin, x);
-        let quadratic: f64 = self.quad.iter().zip(x).map(|(row, xi)| xi * dot(row, x)).sum();
+        let quadratic: f64 = self
+            .quad
+            .iter()
+            .zip(x)
+            .map(|(row, xi)| xi * dot(row, x))
+            .sum();
         linear + 0.5 * quadratic
     }
 }
@@ -87,7 +98,11 @@ pub fn minimize(objective: &Objective, constraints: &[Constraint]) -> Option<[f6
         if !constraints.iter().all(|c| c.satisfied(&candidate.x)) {
             return false;
         }
-        if candidate.multipliers.iter().all(|&m| m >= -MULTIPLIER_TOLERANCE) {
+        if candidate
+            .multipliers
+            .iter()
+            .all(|&m| m >= -MULTIPLIER_TOLERANCE)
+        {
             best = Some((candidate.x, f64::NEG_INFINITY));
             return true;
         }
@@ -114,11 +129,18 @@ struct Candidate {
 
 /// The minimiser of the objective on the affine set where the `active` constraints hold with equality
 /// (KKT system), or `None` when that system is singular.
-fn solve_equality(objective: &Objective, constraints: &[Constraint], active: &[usize]) -> Option<Candidate> {
+fn solve_equality(
+    objective: &Objective,
+    constraints: &[Constraint],
+    active: &[usize],
+) -> Option<Candidate> {
     const MAX: usize = 2 * DIM;
     let size = DIM + active.len();
     let mut matrix = [[0.0_f64; MAX + 1]; MAX];
-    for (row, (quad, lin)) in matrix.iter_mut().zip(objective.quad.iter().zip(&objective.lin)) {
+    for (row, (quad, lin)) in matrix
+        .iter_mut()
+        .zip(objective.quad.iter().zip(&objective.lin))
+    {
         row[..DIM].copy_from_slice(quad);
         row[MAX] = -lin;
     }
@@ -141,7 +163,10 @@ fn solve_equality(objective: &Objective, constraints: &[Constraint], active: &[u
 
 /// Gaussian elimination with partial pivoting on the leading `size` rows (right-hand side in the last
 /// column).
-fn gauss_solve<const R: usize, const C: usize>(matrix: &mut [[f64; C]; R], size: usize) -> Option<[f64; R]> {
+fn gauss_solve<const R: usize, const C: usize>(
+    matrix: &mut [[f64; C]; R],
+    size: usize,
+) -> Option<[f64; R]> {
     let rhs = C - 1;
     let scale = matrix
         .iter()
@@ -150,7 +175,8 @@ fn gauss_solve<const R: usize, const C: usize>(matrix: &mut [[f64; C]; R], size:
         .fold(0.0_f64, |acc, v| acc.max(v.abs()))
         .max(f64::MIN_POSITIVE);
     for col in 0..size {
-        let pivot_row = (col..size).max_by(|&a, &b| matrix[a][col].abs().total_cmp(&matrix[b][col].abs()))?;
+        let pivot_row =
+            (col..size).max_by(|&a, &b| matrix[a][col].abs().total_cmp(&matrix[b][col].abs()))?;
         if matrix[pivot_row][col].abs() <= SINGULAR_PIVOT * scale {
             return None;
         }
@@ -197,7 +223,9 @@ mod tests {
     #[test]
     fn unconstrained_minimum_is_the_target() {
         let x = minimize(&unit_objective([1.0, -2.0, 3.0]), &[]).unwrap();
-        assert!((x[0] - 1.0).abs() < 1e-9 && (x[1] + 2.0).abs() < 1e-9 && (x[2] - 3.0).abs() < 1e-9);
+        assert!(
+            (x[0] - 1.0).abs() < 1e-9 && (x[1] + 2.0).abs() < 1e-9 && (x[2] - 3.0).abs() < 1e-9
+        );
     }
 
     #[test]
@@ -212,7 +240,10 @@ mod tests {
             Constraint::new([0.0, 0.0, 1.0], -1.0),
         ];
         let x = minimize(&unit_objective([1.0, 1.0, 1.0]), &corner).unwrap();
-        assert!(x[0].abs() < 1e-9 && x[1].abs() < 1e-9 && (x[2] + 1.0).abs() < 1e-9, "{x:?}");
+        assert!(
+            x[0].abs() < 1e-9 && x[1].abs() < 1e-9 && (x[2] + 1.0).abs() < 1e-9,
+            "{x:?}"
+        );
     }
 
     #[test]

@@ -31,14 +31,21 @@ impl<const N: usize> SummedArea<N> {
                 }
             }
         }
-        Self { width, height, sums }
+        Self {
+            width,
+            height,
+            sums,
+        }
     }
 
     /// Mean of each channel over the `(2·radius + 1)²` window centred on `(x, y)`, clipped to the grid
     /// (divided by the number of pixels actually covered).
     pub fn mean(&self, x: usize, y: usize, radius: usize) -> [f64; N] {
         let (x0, y0) = (x.saturating_sub(radius), y.saturating_sub(radius));
-        let (x1, y1) = ((x + radius + 1).min(self.width), (y + radius + 1).min(self.height));
+        let (x1, y1) = (
+            (x + radius + 1).min(self.width),
+            (y + radius + 1).min(self.height),
+        );
         let stride = self.width + 1;
         let (a, b) = (self.sums[y0 * stride + x0], self.sums[y0 * stride + x1]);
         let (c, d) = (self.sums[y1 * stride + x0], self.sums[y1 * stride + x1]);
