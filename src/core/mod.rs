@@ -4,3 +4,4 @@
 pub mod face;
 pub mod geometry;
 pub mod spec;
+pub mod flow;

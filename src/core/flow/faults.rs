@@ -1,0 +1,105 @@
+//! What can stop the booth (camera lost, disk full, printer error, a worker that died) and which screens each
+//! fault interrupts. The flow keeps the active faults as a set; the Failsafe screen shows them and the booth
+//! recovers by itself when the set empties.
+//!
+//! Owns the policy only; the shell detects faults (watchdogs, free-space probes, print status) and reports
+//! both their start and their end.
+
+use crate::config::Language;
+
+use super::screen::{ProcessingStage, Screen};
+
+/// A background worker of the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Worker {
+    Camera,
+    Analyzer,
+    Pipeline,
+    Storage,
+    Print,
+    Qr,
+}
+
+impl Worker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Worker::Camera => "camera",
+            Worker::Analyzer => "analyzer",
+            Worker::Pipeline => "pipeline",
+            Worker::Storage => "storage",
+            Worker::Print => "print",
+            Worker::Qr => "qr",
+        }
+    }
+}
+
+/// A condition that keeps the booth from serving students.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// The camera watchdog saw no frame (cleared by `CameraStatus::Live`).
+    CameraLost,
+    /// A write failed for lack of space (cleared by the shell's free-space probe).
+    DiskFull,
+    /// The printer reported an error (cleared by the shell, or by the next job that prints).
+    PrinterError,
+    /// A worker thread stopped or keeps failing (cleared by the shell once it runs again).
+    WorkerFailed(Worker),
+}
+
+impl Fault {
+    /// Stable code for logs and the staff diagnostics.
+    pub fn code(self) -> String {
+        match self {
+            Fault::CameraLost => "camera_lost".to_string(),
+            Fault::DiskFull => "disk_full".to_string(),
+            Fault::PrinterError => "printer_error".to_string(),
+            Fault::WorkerFailed(worker) => format!("worker_failed:{}", worker.as_str()),
+        }
+    }
+
+    /// A calm line for the Failsafe screen (the screen's headline is "请联系工作人员 / Please ask staff").
+    pub fn text(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::Zh) => "摄像头重连中",
+            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::En) => "Reconnecting the camera",
+            (Fault::DiskFull, Language::Zh) => "存储空间已满",
+            (Fault::DiskFull, Language::En) => "Storage is full",
+            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::Zh) => "打印机需要处理",
+            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::En) => "The printer needs attention",
+            (Fault::WorkerFailed(_), Language::Zh) => "系统正在恢复",
+            (Fault::WorkerFailed(_), Language::En) => "The system is recovering",
+        }
+    }
+
+    /// Whether the fault stops what `screen` is doing (the visit is then discarded and Failsafe shown). A
+    /// fault that does not interrupt is still recorded: it interrupts the next screen that needs what failed
+    /// (a retake with the camera lost), and when the visit ends the booth shows Failsafe instead of Attract.
+    pub(crate) fn interrupts(self, screen: &Screen) -> bool {
+        let printing = matches!(self, Fault::PrinterError | Fault::WorkerFailed(Worker::Print));
+        let saving = matches!(self, Fault::DiskFull | Fault::WorkerFailed(Worker::Storage));
+        let processing = matches!(self, Fault::WorkerFailed(Worker::Pipeline));
+        match screen {
+            // Nobody is in the middle of anything: show the truth at once.
+            Screen::Attract { .. } => true,
+            // Everything from the camera to the store still lies ahead; the printer is only needed at the end.
+            Screen::Consent | Screen::Identify(_) | Screen::Pose(_) | Screen::Countdown { .. } => !printing,
+            Screen::Processing {
+                stage: ProcessingStage::Capturing,
+                ..
+            } => !printing,
+            // The still is taken: only processing and saving matter now.
+            Screen::Processing {
+                stage: ProcessingStage::Analysing,
+                ..
+            } => processing || saving,
+            Screen::Review(_) => saving,
+            // The record is saved (Done), staff are at the booth (Maintenance, StaffPin), the booth is already
+            // out of service, or already in Failsafe.
+            Screen::Done(_)
+            | Screen::Maintenance(_)
+            | Screen::StaffPin(_)
+            | Screen::OutOfService
+            | Screen::Failsafe { .. } => false,
+        }
+    }
+}
