@@ -105,6 +105,8 @@ impl Flow {
             self.last_activity = self.now;
         }
         self.dispatch(event, &mut fx);
+        // Anything the event made due at once (a lockout of zero seconds, say).
+        self.advance_timers(&mut fx);
         self.enforce_faults(&mut fx);
         self.schedule_repaint(&mut fx);
         fx
@@ -311,8 +313,8 @@ impl Flow {
         }
         if let Screen::Failsafe { causes } = &mut self.screen {
             if self.faults.is_empty() || self.out_of_service {
-                let home = self.home_screen();
-                self.set_screen(home, fx);
+                // Recovered: a fresh start screen, in the default language.
+                self.end_visit(fx);
             } else if *causes != self.faults {
                 causes.clone_from(&self.faults);
             }
