@@ -25,7 +25,9 @@ fn main() -> ExitCode {
     if let Command::Config(ConfigCommand::Validate { path }) = &command {
         let _guard = init_logging(cli.verbose, None);
         let Some(path) = path.clone().or_else(|| config_path(cli.config.as_deref())) else {
-            eprintln!("no configuration file: pass a PATH, --config, IDBOOTH_CONFIG or ./kiosk.toml");
+            eprintln!(
+                "no configuration file: pass a PATH, --config, IDBOOTH_CONFIG or ./kiosk.toml"
+            );
             return ExitCode::from(EXIT_BAD_INPUT);
         };
         let mut stdout = std::io::stdout();
@@ -88,7 +90,8 @@ fn init_logging(verbose: u8, log_dir: Option<&std::path::Path>) -> Option<Worker
         1 => "debug",
         _ => "trace",
     };
-    let stderr_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(stderr_level));
+    let stderr_filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(stderr_level));
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(stderr_filter);
@@ -102,19 +105,19 @@ fn init_logging(verbose: u8, log_dir: Option<&std::path::Path>) -> Option<Worker
             .build(dir)
             .ok()
     });
-    match file {
-        Some(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
-            let file_layer = tracing_subscriber::fmt::layer()
-                .with_ansi(false)
-                .with_writer(writer)
-                .with_filter(EnvFilter::new("info"));
-            let _ = tracing_subscriber::registry().with(stderr).with(file_layer).try_init();
-            Some(guard)
-        }
-        None => {
-            let _ = tracing_subscriber::registry().with(stderr).try_init();
-            None
-        }
+    if let Some(appender) = file {
+        let (writer, guard) = tracing_appender::non_blocking(appender);
+        let file_layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(writer)
+            .with_filter(EnvFilter::new("info"));
+        let _ = tracing_subscriber::registry()
+            .with(stderr)
+            .with(file_layer)
+            .try_init();
+        Some(guard)
+    } else {
+        let _ = tracing_subscriber::registry().with(stderr).try_init();
+        None
     }
 }

@@ -29,8 +29,10 @@ pub fn data_dir(cli: Option<&Path>, configured: Option<&Path>) -> PathBuf {
     if let Some(dir) = cli.or(configured) {
         return dir.to_path_buf();
     }
-    directories::ProjectDirs::from("", "", "idbooth")
-        .map_or_else(|| PathBuf::from("idbooth-data"), |dirs| dirs.data_dir().to_path_buf())
+    directories::ProjectDirs::from("", "", "idbooth").map_or_else(
+        || PathBuf::from("idbooth-data"),
+        |dirs| dirs.data_dir().to_path_buf(),
+    )
 }
 
 #[cfg(test)]
@@ -43,7 +45,10 @@ mod tests {
         let cfg = Path::new("/tmp/b");
         assert_eq!(data_dir(Some(cli), Some(cfg)), cli);
         assert_eq!(data_dir(None, Some(cfg)), cfg);
-        assert!(data_dir(None, None).ends_with("idbooth") || data_dir(None, None).ends_with("idbooth-data"));
+        assert!(
+            data_dir(None, None).ends_with("idbooth")
+                || data_dir(None, None).ends_with("idbooth-data")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Layering guard: `src/core/` stays pure. It may not name the UI, camera, inference, database or PDF
 //! crates, nor touch the file system, threads or the clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 const FORBIDDEN: &[&str] = &[
@@ -43,7 +45,10 @@ fn core_uses_no_io_ui_inference_or_clock() {
     let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
     let mut files = Vec::new();
     rust_files(&core, &mut files);
-    assert!(files.len() >= 3, "expected the core module files, found {files:?}");
+    assert!(
+        files.len() >= 3,
+        "expected the core module files, found {files:?}"
+    );
     let mut violations = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -52,7 +57,8 @@ fn core_uses_no_io_ui_inference_or_clock() {
                 let hit = code.match_indices(name).any(|(at, _)| {
                     let before = code[..at].chars().next_back();
                     let after = code[at + name.len()..].chars().next();
-                    let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    let ident =
+                        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
                     !ident(before) && !ident(after)
                 });
                 if hit {
@@ -61,7 +67,11 @@ fn core_uses_no_io_ui_inference_or_clock() {
             }
         }
     }
-    assert!(violations.is_empty(), "core must stay pure:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "core must stay pure:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]

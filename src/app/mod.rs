@@ -32,9 +32,12 @@ impl KioskApp {
 
     /// Draws the current screen and applies what the person asked for.
     pub fn show(&mut self, ui: &mut egui::Ui) {
-        let metrics = theme::Metrics::for_screen(ui.ctx().content_rect().size(), self.config.ui.scale);
+        let metrics =
+            theme::Metrics::for_screen(ui.ctx().content_rect().size(), self.config.ui.scale);
         let intent = egui::CentralPanel::default()
-            .show_inside(ui, |ui| attract::show(ui, self.lang, metrics, self.config.ui.show_second_language))
+            .show(ui, |ui| {
+                attract::show(ui, self.lang, metrics, self.config.ui.show_second_language)
+            })
             .inner;
         if let Some(AttractIntent::ToggleLanguage) = intent {
             self.lang = self.lang.other();
@@ -68,10 +71,7 @@ pub fn run_kiosk(config: KioskConfig, data_dir: &Path, windowed: bool) -> anyhow
         "idbooth",
         options,
         Box::new(move |cc| {
-            match theme::install_fonts(&cc.egui_ctx, &fonts_dir) {
-                Some(font) => tracing::info!(font = %font.display(), "CJK font loaded"),
-                None => tracing::warn!(dir = %fonts_dir.display(), "no CJK font found; Chinese will not render"),
-            }
+            if let Some(font) = theme::install_fonts(&cc.egui_ctx, &fonts_dir) { tracing::info!(font = %font.display(), "CJK font loaded") } else { tracing::warn!(dir = %fonts_dir.display(), "no CJK font found; Chinese will not render") }
             theme::apply_visuals(&cc.egui_ctx);
             Ok(Box::new(KioskApp::new(config)))
         }),

@@ -66,7 +66,10 @@ mod tests {
     fn every_key_has_both_languages_and_keys_are_unique() {
         for (i, (key, zh, en)) in TEXTS.iter().enumerate() {
             assert!(!zh.is_empty() && !en.is_empty(), "{key}");
-            assert!(TEXTS[i + 1..].iter().all(|(k, _, _)| k != key), "duplicate {key}");
+            assert!(
+                TEXTS[i + 1..].iter().all(|(k, _, _)| k != key),
+                "duplicate {key}"
+            );
         }
         assert_eq!(tr(Lang::Zh, "attract.title"), "自助证件照");
         assert_eq!(tr(Lang::En, "attract.title"), "Self-service ID photo");

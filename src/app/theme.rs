@@ -54,12 +54,18 @@ impl Metrics {
     /// A big touch button: at least 15 mm high, larger on big screens.
     pub fn button_size(&self) -> Vec2 {
         let min_points = MIN_TOUCH_MM * POINTS_PER_MM;
-        Vec2::new((self.unit * 36.0).max(min_points * 3.0), (self.unit * 11.0).max(min_points))
+        Vec2::new(
+            (self.unit * 36.0).max(min_points * 3.0),
+            (self.unit * 11.0).max(min_points),
+        )
     }
 
     pub fn small_button_size(&self) -> Vec2 {
         let min_points = MIN_TOUCH_MM * POINTS_PER_MM;
-        Vec2::new((self.unit * 18.0).max(min_points * 2.0), (self.unit * 8.0).max(min_points))
+        Vec2::new(
+            (self.unit * 18.0).max(min_points * 2.0),
+            (self.unit * 8.0).max(min_points),
+        )
     }
 
     pub fn spacing(&self) -> f32 {
@@ -78,8 +84,9 @@ pub fn install_fonts(ctx: &egui::Context, fonts_dir: &Path) -> Option<std::path:
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| {
-            path.extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("otf") || ext.eq_ignore_ascii_case("ttf"))
+            path.extension().is_some_and(|ext| {
+                ext.eq_ignore_ascii_case("otf") || ext.eq_ignore_ascii_case("ttf")
+            })
         })
         .collect();
     candidates.sort();
@@ -90,7 +97,11 @@ pub fn install_fonts(ctx: &egui::Context, fonts_dir: &Path) -> Option<std::path:
         .font_data
         .insert(CJK_FONT.to_owned(), Arc::new(FontData::from_owned(bytes)));
     for family in [FontFamily::Proportional, FontFamily::Monospace] {
-        fonts.families.entry(family).or_default().insert(0, CJK_FONT.to_owned());
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .insert(0, CJK_FONT.to_owned());
     }
     ctx.set_fonts(fonts);
     Some(path)

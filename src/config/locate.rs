@@ -52,13 +52,12 @@ pub fn locate_key(text: &str, table: &str, key: &str) -> Option<TextPos> {
     for line in text.split_inclusive('\n') {
         if let Some(header) = header_name(line) {
             in_table = header == table;
-        } else if in_table {
-            if let Some((name, _)) = line.split_once('=') {
-                if name.trim().trim_matches('"') == key {
-                    let indent = line.len() - line.trim_start().len();
-                    return Some(pos_of_offset(text, offset + indent));
-                }
-            }
+        } else if in_table
+            && let Some((name, _)) = line.split_once('=')
+            && name.trim().trim_matches('"') == key
+        {
+            let indent = line.len() - line.trim_start().len();
+            return Some(pos_of_offset(text, offset + indent));
         }
         offset += line.len();
     }
@@ -95,7 +94,8 @@ fn header_name(line: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    const TEXT: &str = "top = 1\n[camera]\n# c\nwidth = 5\n  fps = 30\n[profiles.chsi]\ndpi = 300\n";
+    const TEXT: &str =
+        "top = 1\n[camera]\n# c\nwidth = 5\n  fps = 30\n[profiles.chsi]\ndpi = 300\n";
 
     #[test]
     fn offsets_become_lines_and_columns() {
@@ -114,6 +114,9 @@ mod tests {
             Some(TextPos { line: 7, column: 1 })
         );
         assert_eq!(locate_key(TEXT, "camera", "dpi"), None);
-        assert_eq!(locate_table(TEXT, "camera"), Some(TextPos { line: 2, column: 1 }));
+        assert_eq!(
+            locate_table(TEXT, "camera"),
+            Some(TextPos { line: 2, column: 1 })
+        );
     }
 }

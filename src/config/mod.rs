@@ -292,11 +292,16 @@ impl KioskConfig {
         let v = Validator { text, file };
         let profiles = profiles::merge_profiles(&raw.profiles).map_err(|p| {
             let table = format!("profiles.{}", p.profile);
-            let pos = locate::locate_key(text, &table, &p.key).or_else(|| locate::locate_table(text, &table));
+            let pos = locate::locate_key(text, &table, &p.key)
+                .or_else(|| locate::locate_table(text, &table));
             ConfigError {
                 file: file.to_string(),
                 pos,
-                key: if p.key.is_empty() { table } else { format!("{table}.{}", p.key) },
+                key: if p.key.is_empty() {
+                    table
+                } else {
+                    format!("{table}.{}", p.key)
+                },
                 message: p.message,
             }
         })?;
@@ -307,15 +312,27 @@ impl KioskConfig {
                 .booth_id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        v.require(booth_id_ok, "kiosk", "booth_id", "use 1–64 letters, digits, - or _")?;
-        v.range("kiosk", "idle_timeout_secs", kiosk.idle_timeout_secs, 10..=3600)?;
+        v.require(
+            booth_id_ok,
+            "kiosk",
+            "booth_id",
+            "use 1–64 letters, digits, - or _",
+        )?;
+        v.range(
+            "kiosk",
+            "idle_timeout_secs",
+            kiosk.idle_timeout_secs,
+            10..=3600,
+        )?;
         v.range("kiosk", "done_return_secs", kiosk.done_return_secs, 3..=600)?;
 
         let cam = &raw.camera;
         let source_ok = matches!(cam.source.as_str(), "auto" | "demo")
-            || ["device:", "file:"]
-                .iter()
-                .any(|p| cam.source.strip_prefix(p).is_some_and(|rest| !rest.trim().is_empty()));
+            || ["device:", "file:"].iter().any(|p| {
+                cam.source
+                    .strip_prefix(p)
+                    .is_some_and(|rest| !rest.trim().is_empty())
+            });
         v.require(
             source_ok,
             "camera",
@@ -332,15 +349,34 @@ impl KioskConfig {
             "must be \"mjpeg\", \"yuyv\", \"nv12\" or \"any\"",
         )?;
         v.range("camera", "watchdog_ms", cam.watchdog_ms, 200..=60_000)?;
-        v.range("camera", "reconnect_initial_ms", cam.reconnect_initial_ms, 10..=60_000)?;
-        v.range("camera", "reconnect_max_ms", cam.reconnect_max_ms, cam.reconnect_initial_ms..=600_000)?;
+        v.range(
+            "camera",
+            "reconnect_initial_ms",
+            cam.reconnect_initial_ms,
+            10..=60_000,
+        )?;
+        v.range(
+            "camera",
+            "reconnect_max_ms",
+            cam.reconnect_max_ms,
+            cam.reconnect_initial_ms..=600_000,
+        )?;
         v.range("camera", "settle_ms", cam.settle_ms, 0..=10_000)?;
         v.range("camera", "discard_frames", cam.discard_frames, 0..=60)?;
 
         let cap = &raw.capture;
         let profile = profiles.iter().find(|p| p.name == cap.profile);
-        let names = profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
-        v.require(profile.is_some(), "capture", "profile", &format!("must be one of: {names}"))?;
+        let names = profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        v.require(
+            profile.is_some(),
+            "capture",
+            "profile",
+            &format!("must be one of: {names}"),
+        )?;
         let background = if cap.background.trim().is_empty() {
             None
         } else {
@@ -354,7 +390,12 @@ impl KioskConfig {
             found
         };
         v.range("capture", "countdown_secs", cap.countdown_secs, 0..=10)?;
-        v.range("capture", "auto_shutter_hold_ms", cap.auto_shutter_hold_ms, 200..=10_000)?;
+        v.range(
+            "capture",
+            "auto_shutter_hold_ms",
+            cap.auto_shutter_hold_ms,
+            200..=10_000,
+        )?;
         v.range("capture", "hint_hold_ms", cap.hint_hold_ms, 0..=5_000)?;
         v.range("capture", "live_check_hz", cap.live_check_hz, 1..=30)?;
         v.range("capture", "max_retakes", cap.max_retakes, 0..=20)?;
@@ -365,7 +406,12 @@ impl KioskConfig {
             ("max_yaw_deg", checks.max_yaw_deg),
             ("max_pitch_deg", checks.max_pitch_deg),
         ] {
-            v.require((0.5..=45.0).contains(&value), "checks", key, "must be between 0.5 and 45 degrees")?;
+            v.require(
+                (0.5..=45.0).contains(&value),
+                "checks",
+                key,
+                "must be between 0.5 and 45 degrees",
+            )?;
         }
 
         let st = &raw.storage;
@@ -375,7 +421,12 @@ impl KioskConfig {
             "database_file",
             "must be a plain file name (no separators, no ..)",
         )?;
-        v.range("storage", "keep_originals_days", st.keep_originals_days, 1..=3650)?;
+        v.range(
+            "storage",
+            "keep_originals_days",
+            st.keep_originals_days,
+            1..=3650,
+        )?;
 
         let pr = &raw.print;
         let layout = SheetLayout::parse(&pr.layout);
@@ -386,7 +437,9 @@ impl KioskConfig {
             "must be \"six_inch\", \"five_inch\", \"a4\" or \"single\"",
         )?;
         v.require(
-            pr.printer.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            pr.printer
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
             "print",
             "printer",
             "a CUPS queue name uses letters, digits, - _ .",
@@ -421,7 +474,12 @@ impl KioskConfig {
             sf.student_no_max_len,
             sf.student_no_min_len..=64,
         )?;
-        v.require(sf.reasons.contains_key("other"), "staff", "reasons", "must keep the `other` reason")?;
+        v.require(
+            sf.reasons.contains_key("other"),
+            "staff",
+            "reasons",
+            "must keep the `other` reason",
+        )?;
         for (code, RawReason { zh, en }) in &sf.reasons {
             let ok = code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                 && !zh.trim().is_empty()
@@ -435,10 +493,30 @@ impl KioskConfig {
         }
 
         let pv = &raw.privacy;
-        v.require(!pv.notice_version.trim().is_empty(), "privacy", "notice_version", "must not be empty")?;
-        v.require(!pv.notice_zh.trim().is_empty(), "privacy", "notice_zh", "must not be empty")?;
-        v.require(!pv.notice_en.trim().is_empty(), "privacy", "notice_en", "must not be empty")?;
-        v.range("privacy", "keep_records_days", pv.keep_records_days, 1..=36_500)?;
+        v.require(
+            !pv.notice_version.trim().is_empty(),
+            "privacy",
+            "notice_version",
+            "must not be empty",
+        )?;
+        v.require(
+            !pv.notice_zh.trim().is_empty(),
+            "privacy",
+            "notice_zh",
+            "must not be empty",
+        )?;
+        v.require(
+            !pv.notice_en.trim().is_empty(),
+            "privacy",
+            "notice_en",
+            "must not be empty",
+        )?;
+        v.range(
+            "privacy",
+            "keep_records_days",
+            pv.keep_records_days,
+            1..=36_500,
+        )?;
 
         let ui = &raw.ui;
         let language = match ui.language.as_str() {
@@ -446,8 +524,18 @@ impl KioskConfig {
             "en" => Some(Language::En),
             _ => None,
         };
-        v.require(language.is_some(), "ui", "language", "must be \"zh\" or \"en\"")?;
-        v.require((0.5..=3.0).contains(&ui.scale), "ui", "scale", "must be between 0.5 and 3.0")?;
+        v.require(
+            language.is_some(),
+            "ui",
+            "language",
+            "must be \"zh\" or \"en\"",
+        )?;
+        v.require(
+            (0.5..=3.0).contains(&ui.scale),
+            "ui",
+            "scale",
+            "must be between 0.5 and 3.0",
+        )?;
 
         let ms = |value: u32| Duration::from_millis(u64::from(value));
         let secs = |value: u32| Duration::from_secs(u64::from(value));
@@ -491,7 +579,8 @@ impl KioskConfig {
             },
             profiles,
             storage: StorageSection {
-                data_dir: (!st.data_dir.trim().is_empty()).then(|| PathBuf::from(st.data_dir.trim())),
+                data_dir: (!st.data_dir.trim().is_empty())
+                    .then(|| PathBuf::from(st.data_dir.trim())),
                 database_file: st.database_file.clone(),
                 keep_originals_days: st.keep_originals_days,
             },
@@ -606,7 +695,7 @@ mod tests {
     fn builtin_defaults_are_valid() {
         let config = KioskConfig::from_raw(&RawConfig::default(), "", "<built-in>").unwrap();
         assert_eq!(config.capture.profile, "campus_card");
-        assert_eq!(config.camera.watchdog, Duration::from_millis(2000));
+        assert_eq!(config.camera.watchdog, Duration::from_secs(2));
     }
 
     #[test]
@@ -621,7 +710,10 @@ mod tests {
         assert_eq!(error.key, "camera.widht");
         assert_eq!(error.pos, Some(TextPos { line: 2, column: 1 }));
         assert!(error.message.contains("unknown field"), "{error}");
-        assert!(error.to_string().starts_with("k.toml:2:1: camera.widht: "), "{error}");
+        assert!(
+            error.to_string().starts_with("k.toml:2:1: camera.widht: "),
+            "{error}"
+        );
     }
 
     #[test]
@@ -649,15 +741,19 @@ mod tests {
 
     #[test]
     fn bad_profile_override_is_named() {
-        let error =
-            KioskConfig::parse("[profiles.chsi]\ndpi = 300\nface_width_px = [1]\n", "k.toml").unwrap_err();
+        let error = KioskConfig::parse(
+            "[profiles.chsi]\ndpi = 300\nface_width_px = [1]\n",
+            "k.toml",
+        )
+        .unwrap_err();
         assert_eq!(error.key, "profiles.chsi.face_width_px");
         assert_eq!(error.pos.map(|p| p.line), Some(3));
     }
 
     #[test]
     fn unknown_profile_for_capture() {
-        let error = KioskConfig::parse("[capture]\nprofile = \"passport\"\n", "k.toml").unwrap_err();
+        let error =
+            KioskConfig::parse("[capture]\nprofile = \"passport\"\n", "k.toml").unwrap_err();
         assert_eq!(error.key, "capture.profile");
         assert!(error.message.contains("chsi"), "{error}");
     }
@@ -666,8 +762,14 @@ mod tests {
     fn config_path_resolution_order() {
         let dir = std::env::temp_dir();
         let cli = Path::new("/etc/idbooth/kiosk.toml");
-        assert_eq!(resolve_path(Some(cli), Some("x.toml"), &dir), Some(cli.to_path_buf()));
-        assert_eq!(resolve_path(None, Some("x.toml"), &dir), Some(PathBuf::from("x.toml")));
+        assert_eq!(
+            resolve_path(Some(cli), Some("x.toml"), &dir),
+            Some(cli.to_path_buf())
+        );
+        assert_eq!(
+            resolve_path(None, Some("x.toml"), &dir),
+            Some(PathBuf::from("x.toml"))
+        );
         let empty = dir.join("idbooth-no-config-here");
         assert_eq!(resolve_path(None, None, &empty), None);
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::spec::{
-    builtin_profiles, Band, ByteWindow, NamedColour, PhotoFormat, PhotoSpec, Rgb8,
+    Band, ByteWindow, NamedColour, PhotoFormat, PhotoSpec, Rgb8, builtin_profiles,
 };
 
 use super::raw::RawProfile;
@@ -18,7 +18,9 @@ pub struct ProfileProblem {
 }
 
 /// The built-in profiles with every override applied, built-ins first in their order, then new ones.
-pub fn merge_profiles(raw: &BTreeMap<String, RawProfile>) -> Result<Vec<PhotoSpec>, ProfileProblem> {
+pub fn merge_profiles(
+    raw: &BTreeMap<String, RawProfile>,
+) -> Result<Vec<PhotoSpec>, ProfileProblem> {
     let mut profiles = builtin_profiles();
     for (name, table) in raw {
         let problem = |key: &str, message: String| ProfileProblem {
@@ -53,7 +55,11 @@ pub fn merge_profiles(raw: &BTreeMap<String, RawProfile>) -> Result<Vec<PhotoSpe
 
 type KeyError = (&'static str, String);
 
-fn band(key: &'static str, values: Option<&Vec<f32>>, current: Option<Band>) -> Result<Option<Band>, KeyError> {
+fn band(
+    key: &'static str,
+    values: Option<&Vec<f32>>,
+    current: Option<Band>,
+) -> Result<Option<Band>, KeyError> {
     match values.map(Vec::as_slice) {
         None => Ok(current),
         Some([]) => Ok(None),
@@ -78,14 +84,22 @@ fn apply(mut spec: PhotoSpec, raw: &RawProfile) -> Result<PhotoSpec, KeyError> {
     set!(spec.replace_background, raw.replace_background);
     set!(spec.jpeg.quality_min, raw.jpeg_quality_min);
     set!(spec.jpeg.quality_max, raw.jpeg_quality_max);
-    set!(spec.geometry.center_tolerance_frac, raw.center_tolerance_frac);
+    set!(
+        spec.geometry.center_tolerance_frac,
+        raw.center_tolerance_frac
+    );
     set!(spec.allow_rotation, raw.allow_rotation);
     set!(spec.source, raw.source);
     if let Some(format) = &raw.format {
         spec.format = match format.as_str() {
             "jpeg" => PhotoFormat::Jpeg,
             "png" => PhotoFormat::Png,
-            _ => return Err(("format", format!("must be \"jpeg\" or \"png\", not {format:?}"))),
+            _ => {
+                return Err((
+                    "format",
+                    format!("must be \"jpeg\" or \"png\", not {format:?}"),
+                ));
+            }
         };
     }
     if let Some(choices) = &raw.background_choices {
@@ -93,7 +107,10 @@ fn apply(mut spec: PhotoSpec, raw: &RawProfile) -> Result<PhotoSpec, KeyError> {
             .iter()
             .map(|entry| parse_choice(entry))
             .collect::<Option<Vec<_>>>()
-            .ok_or(("background_choices", "entries look like \"blue:#64C5FF\"".to_string()))?;
+            .ok_or((
+                "background_choices",
+                "entries look like \"blue:#64C5FF\"".to_string(),
+            ))?;
     }
     if let Some(background) = &raw.background {
         spec.background = spec.background_by_name(background).ok_or((
@@ -108,12 +125,25 @@ fn apply(mut spec: PhotoSpec, raw: &RawProfile) -> Result<PhotoSpec, KeyError> {
                 min_bytes: *min_bytes,
                 max_bytes: *max_bytes,
             }),
-            _ => return Err(("bytes", "must be [min, max] in bytes (or [] for no limit)".into())),
+            _ => {
+                return Err((
+                    "bytes",
+                    "must be [min, max] in bytes (or [] for no limit)".into(),
+                ));
+            }
         };
     }
     let g = &mut spec.geometry;
-    g.head_height_frac = band("head_height_frac", raw.head_height_frac.as_ref(), g.head_height_frac)?;
-    g.crown_from_top_px = band("crown_from_top_px", raw.crown_from_top_px.as_ref(), g.crown_from_top_px)?;
+    g.head_height_frac = band(
+        "head_height_frac",
+        raw.head_height_frac.as_ref(),
+        g.head_height_frac,
+    )?;
+    g.crown_from_top_px = band(
+        "crown_from_top_px",
+        raw.crown_from_top_px.as_ref(),
+        g.crown_from_top_px,
+    )?;
     g.eye_line_from_top_px = band(
         "eye_line_from_top_px",
         raw.eye_line_from_top_px.as_ref(),
@@ -163,7 +193,10 @@ mod tests {
 
     #[test]
     fn no_tables_gives_the_builtins() {
-        assert_eq!(merge_profiles(&BTreeMap::new()).unwrap(), builtin_profiles());
+        assert_eq!(
+            merge_profiles(&BTreeMap::new()).unwrap(),
+            builtin_profiles()
+        );
     }
 
     #[test]
@@ -205,7 +238,10 @@ mod tests {
             },
         );
         let problem = merge_profiles(&raw).unwrap_err();
-        assert_eq!((problem.profile.as_str(), problem.key.as_str()), ("chsi", "face_width_px"));
+        assert_eq!(
+            (problem.profile.as_str(), problem.key.as_str()),
+            ("chsi", "face_width_px")
+        );
         raw.clear();
         raw.insert("mine".to_string(), RawProfile::default());
         assert_eq!(merge_profiles(&raw).unwrap_err().key, "base");

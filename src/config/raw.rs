@@ -264,26 +264,59 @@ fn reason(zh: &str, en: &str) -> RawReason {
 pub fn default_reasons() -> BTreeMap<String, RawReason> {
     [
         ("no_face", reason("未检测到人脸", "No face found")),
-        ("multiple_faces", reason("照片中有多人", "More than one person")),
-        ("face_cut_off", reason("头部或肩部不完整", "Head or shoulders cut off")),
-        ("low_resolution", reason("照片分辨率过低", "Resolution too low")),
+        (
+            "multiple_faces",
+            reason("照片中有多人", "More than one person"),
+        ),
+        (
+            "face_cut_off",
+            reason("头部或肩部不完整", "Head or shoulders cut off"),
+        ),
+        (
+            "low_resolution",
+            reason("照片分辨率过低", "Resolution too low"),
+        ),
         ("head_tilted", reason("头部歪斜", "Head tilted")),
-        ("head_turned", reason("头部偏转，未正对镜头", "Head turned away")),
-        ("head_pitched", reason("低头或仰头", "Head tipped up or down")),
+        (
+            "head_turned",
+            reason("头部偏转，未正对镜头", "Head turned away"),
+        ),
+        (
+            "head_pitched",
+            reason("低头或仰头", "Head tipped up or down"),
+        ),
         ("eyes_closed", reason("眼睛未睁开", "Eyes closed")),
         ("mouth_open", reason("嘴巴张开", "Mouth open")),
         ("blurry", reason("照片模糊", "Photo blurred")),
         ("underexposed", reason("照片过暗", "Too dark")),
         ("overexposed", reason("照片过亮", "Too bright")),
-        ("uneven_lighting", reason("面部光线不均（阴阳脸）", "Uneven light on the face")),
+        (
+            "uneven_lighting",
+            reason("面部光线不均（阴阳脸）", "Uneven light on the face"),
+        ),
         ("grayscale", reason("需要彩色照片", "Colour photo required")),
-        ("color_cast", reason("肤色失真（偏色）", "Unnatural colour cast")),
-        ("busy_background", reason("背景不纯", "Background not plain")),
-        ("low_contrast_clothing", reason("衣服颜色与背景太接近", "Clothes too close to the background colour")),
+        (
+            "color_cast",
+            reason("肤色失真（偏色）", "Unnatural colour cast"),
+        ),
+        (
+            "busy_background",
+            reason("背景不纯", "Background not plain"),
+        ),
+        (
+            "low_contrast_clothing",
+            reason(
+                "衣服颜色与背景太接近",
+                "Clothes too close to the background colour",
+            ),
+        ),
         ("glasses_glare", reason("眼镜反光", "Glare on glasses")),
         ("tinted_glasses", reason("佩戴有色眼镜", "Tinted glasses")),
         ("head_covering", reason("佩戴帽子或头饰", "Head covering")),
-        ("hair_over_eyes", reason("头发遮挡眉毛或眼睛", "Hair covers eyebrows or eyes")),
+        (
+            "hair_over_eyes",
+            reason("头发遮挡眉毛或眼睛", "Hair covers eyebrows or eyes"),
+        ),
         ("other", reason("其他原因（见备注）", "Other (see note)")),
     ]
     .into_iter()

@@ -2,7 +2,7 @@
 
 use egui::{Align, Layout, RichText};
 
-use crate::app::text::{tr, Lang};
+use crate::app::text::{Lang, tr};
 use crate::app::theme::{self, Metrics};
 
 /// What the person asked for on this screen.
@@ -12,11 +12,20 @@ pub enum AttractIntent {
 }
 
 /// Draws the attract screen.
-pub fn show(ui: &mut egui::Ui, lang: Lang, metrics: Metrics, show_second: bool) -> Option<AttractIntent> {
+pub fn show(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    metrics: Metrics,
+    show_second: bool,
+) -> Option<AttractIntent> {
     let mut intent = None;
     ui.with_layout(Layout::top_down(Align::Center), |ui| {
         ui.add_space(metrics.spacing() * 3.0);
-        ui.label(RichText::new(tr(lang, "attract.title")).font(metrics.title()).color(theme::PRIMARY));
+        ui.label(
+            RichText::new(tr(lang, "attract.title"))
+                .font(metrics.title())
+                .color(theme::PRIMARY),
+        );
         if show_second {
             ui.label(
                 RichText::new(tr(lang.other(), "attract.title"))
@@ -37,8 +46,9 @@ pub fn show(ui: &mut egui::Ui, lang: Lang, metrics: Metrics, show_second: bool) 
             ui.add_space(metrics.spacing() * 0.5);
         }
         ui.add_space(metrics.spacing() * 2.0);
-        let toggle = egui::Button::new(RichText::new(tr(lang, "language.toggle")).font(metrics.body()))
-            .min_size(metrics.small_button_size());
+        let toggle =
+            egui::Button::new(RichText::new(tr(lang, "language.toggle")).font(metrics.body()))
+                .min_size(metrics.small_button_size());
         if ui.add(toggle).clicked() {
             intent = Some(AttractIntent::ToggleLanguage);
         }
