@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use flow_support::{failing, green, passing, red, settings};
 use idbooth::core::flow::{
-    CameraStatus, Effect, Event, Fault, Flow, FlowSettings, Hint, LiveSummary, Lookup, LookupResult,
-    MaintenancePage, Pin, PinOutcome, PinState, PrintJobState, ProcessingStage, RecordRef, SaveState, Screen,
-    SessionId, StudentKey, Worker,
+    CameraStatus, Effect, Event, Fault, Flow, FlowSettings, Hint, LiveSummary, Lookup,
+    LookupResult, MaintenancePage, Pin, PinOutcome, PinState, PrintJobState, ProcessingStage,
+    RecordRef, SaveState, Screen, Session, SessionId, StudentKey, Worker,
 };
 
 /// Knuth's MMIX linear congruential generator: deterministic, no crates.
@@ -18,7 +18,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -47,7 +50,9 @@ impl Observer {
         match (rng.below(10), self.current) {
             (0..=6, Some(current)) => current,
             (7..=8, _) if !old.is_empty() => old[rng.below(old.len() as u64) as usize],
-            _ => self.current.unwrap_or_else(|| old.first().copied().unwrap_or(self.any_id())),
+            _ => self
+                .current
+                .unwrap_or_else(|| old.first().copied().unwrap_or(self.any_id())),
         }
     }
 
@@ -57,7 +62,8 @@ impl Observer {
         settings.out_of_service = false;
         let mut flow = Flow::new(settings, Duration::ZERO);
         flow.handle(Event::Start, Duration::ZERO);
-        flow.session().map(|s| s.id()).unwrap_or_else(|| unreachable!("attract accepts Start"))
+        flow.session()
+            .map_or_else(|| unreachable!("attract accepts Start"), Session::id)
     }
 
     /// The event that moves the current screen forward, as a cooperative student, worker or staff member
@@ -73,29 +79,65 @@ impl Observer {
                 Lookup::Pending(key) => Event::StudentLookup {
                     session,
                     key: key.clone(),
-                    result: if rng.chance(50) { LookupResult::Found { name: "张三".into() } } else { LookupResult::NoRoster },
+                    result: if rng.chance(50) {
+                        LookupResult::Found {
+                            name: "张三".into(),
+                        }
+                    } else {
+                        LookupResult::NoRoster
+                    },
                 },
                 _ => Event::ConfirmStudent,
             },
             Screen::Pose(_) => {
-                if rng.chance(20) { Event::CaptureButton } else { Event::LiveChecks { session, summary: green() } }
+                if rng.chance(20) {
+                    Event::CaptureButton
+                } else {
+                    Event::LiveChecks {
+                        session,
+                        summary: green(),
+                    }
+                }
             }
-            Screen::Processing { stage: ProcessingStage::Capturing, .. } => Event::StillCaptured { session },
-            Screen::Processing { .. } => Event::Processed { session, outcome: if rng.chance(60) { passing() } else { failing() } },
+            Screen::Processing {
+                stage: ProcessingStage::Capturing,
+                ..
+            } => Event::StillCaptured { session },
+            Screen::Processing { .. } => Event::Processed {
+                session,
+                outcome: if rng.chance(60) { passing() } else { failing() },
+            },
             Screen::Review(review) => match review.save {
-                SaveState::Saving { .. } => Event::Saved { session, record: RecordRef(rng.below(1000) as i64) },
+                SaveState::Saving { .. } => Event::Saved {
+                    session,
+                    record: RecordRef(rng.below(1000) as i64),
+                },
                 _ if review.can_accept() && rng.chance(70) => Event::Accept,
                 _ => Event::Retake,
             },
-            Screen::Done(_) => if rng.chance(50) { Event::Print } else { Event::Cancel },
+            Screen::Done(_) => {
+                if rng.chance(50) {
+                    Event::Print
+                } else {
+                    Event::Cancel
+                }
+            }
             Screen::Failsafe { causes } => match causes.iter().next() {
                 Some(Fault::CameraLost) => Event::CameraStatus(CameraStatus::Live),
                 Some(fault) => Event::FaultCleared(*fault),
                 None => Event::Tick,
             },
-            Screen::StaffPin(PinState::Checking) => Event::PinResult(PinOutcome::Accepted { staff: "admin".into() }),
+            Screen::StaffPin(PinState::Checking) => Event::PinResult(PinOutcome::Accepted {
+                staff: "admin".into(),
+            }),
             Screen::StaffPin(_) => Event::PinEntered(Pin::new("1234")),
-            Screen::Maintenance(_) => if rng.chance(50) { Event::SetOutOfService(false) } else { Event::Cancel },
+            Screen::Maintenance(_) => {
+                if rng.chance(50) {
+                    Event::SetOutOfService(false)
+                } else {
+                    Event::Cancel
+                }
+            }
             Screen::Countdown { .. } | Screen::OutOfService => self.jump_to_deadline(flow),
         }
     }
@@ -112,14 +154,24 @@ impl Observer {
             return self.forward_event(rng, flow);
         }
         let session = self.pick_session(rng);
-        let key = self.last_key.clone().unwrap_or(StudentKey::StudentNo("2026000001".into()));
-        let hints = [Hint::MoveCloser, Hint::LevelHead, Hint::OpenEyes, Hint::NoFace];
+        let key = self
+            .last_key
+            .clone()
+            .unwrap_or(StudentKey::StudentNo("2026000001".into()));
+        let hints = [
+            Hint::MoveCloser,
+            Hint::LevelHead,
+            Hint::OpenEyes,
+            Hint::NoFace,
+        ];
         match rng.below(40) {
             0 => Event::Start,
             1 => Event::ToggleLanguage,
             2 => Event::AcceptConsent,
             3 => Event::Decline,
-            4..=6 => Event::KeypadDigit(['1', '2', '0', '9', 'a', '\u{0}', '学', ' '][rng.below(8) as usize]),
+            4..=6 => Event::KeypadDigit(
+                ['1', '2', '0', '9', 'a', '\u{0}', '学', ' '][rng.below(8) as usize],
+            ),
             7 => Event::KeypadBackspace,
             8 => Event::SubmitNumber,
             9 => Event::ConfirmStudent,
@@ -130,11 +182,17 @@ impl Observer {
             14 => Event::Cancel,
             15 => Event::CornerPress,
             16 => Event::CornerRelease,
-            17 => Event::PinEntered(Pin::new(["1234", "12", "00000000", "abcd"][rng.below(4) as usize])),
+            17 => Event::PinEntered(Pin::new(
+                ["1234", "12", "00000000", "abcd"][rng.below(4) as usize],
+            )),
             18 => Event::PinResult(match rng.below(3) {
-                0 => PinOutcome::Accepted { staff: "admin".into() },
+                0 => PinOutcome::Accepted {
+                    staff: "admin".into(),
+                },
                 1 => PinOutcome::Wrong { attempts_left: 2 },
-                _ => PinOutcome::LockedOut { retry_after: Duration::from_secs(rng.below(400)) },
+                _ => PinOutcome::LockedOut {
+                    retry_after: Duration::from_secs(rng.below(400)),
+                },
             }),
             19 => Event::MaintenancePage(MaintenancePage::Camera),
             20 => Event::SetOutOfService(rng.chance(50)),
@@ -147,24 +205,45 @@ impl Observer {
                     _ => LiveSummary::default(),
                 },
             },
-            26 => Event::CameraStatus(if rng.chance(50) { CameraStatus::Lost } else { CameraStatus::Live }),
+            26 => Event::CameraStatus(if rng.chance(50) {
+                CameraStatus::Lost
+            } else {
+                CameraStatus::Live
+            }),
             27 => Event::StillCaptured { session },
             28 => Event::StillFailed { session },
-            29 => Event::Processed { session, outcome: if rng.chance(50) { passing() } else { failing() } },
+            29 => Event::Processed {
+                session,
+                outcome: if rng.chance(50) { passing() } else { failing() },
+            },
             30 => Event::ProcessFailed { session },
-            31 => Event::Saved { session, record: RecordRef(rng.below(1000) as i64) },
-            32 => Event::SaveFailed { session, disk_full: rng.chance(30) },
+            31 => Event::Saved {
+                session,
+                record: RecordRef(rng.below(1000) as i64),
+            },
+            32 => Event::SaveFailed {
+                session,
+                disk_full: rng.chance(30),
+            },
             33 => Event::PrintStatus {
                 session,
-                state: [PrintJobState::Queued, PrintJobState::Printing, PrintJobState::Printed, PrintJobState::Failed]
-                    [rng.below(4) as usize],
+                state: [
+                    PrintJobState::Queued,
+                    PrintJobState::Printing,
+                    PrintJobState::Printed,
+                    PrintJobState::Failed,
+                ][rng.below(4) as usize],
             },
             34 => Event::StudentLookup {
                 session,
                 key,
                 result: [
-                    LookupResult::Found { name: "张三".into() },
-                    LookupResult::Ineligible { name: "李四".into() },
+                    LookupResult::Found {
+                        name: "张三".into(),
+                    },
+                    LookupResult::Ineligible {
+                        name: "李四".into(),
+                    },
                     LookupResult::NotFound,
                     LookupResult::NoRoster,
                     LookupResult::Failed,
@@ -173,14 +252,26 @@ impl Observer {
             },
             35 => Event::QrDecoded {
                 session,
-                text: ["CHSI:abcdefgh12345", "2026000002", "no", "\u{7}bell-code"][rng.below(4) as usize].into(),
+                text: ["CHSI:abcdefgh12345", "2026000002", "no", "\u{7}bell-code"]
+                    [rng.below(4) as usize]
+                    .into(),
             },
             36 => {
-                let faults = [Fault::CameraLost, Fault::DiskFull, Fault::PrinterError, Fault::WorkerFailed(Worker::Pipeline)];
+                let faults = [
+                    Fault::CameraLost,
+                    Fault::DiskFull,
+                    Fault::PrinterError,
+                    Fault::WorkerFailed(Worker::Pipeline),
+                ];
                 Event::FaultRaised(faults[rng.below(4) as usize])
             }
             37 => {
-                let faults = [Fault::CameraLost, Fault::DiskFull, Fault::PrinterError, Fault::WorkerFailed(Worker::Pipeline)];
+                let faults = [
+                    Fault::CameraLost,
+                    Fault::DiskFull,
+                    Fault::PrinterError,
+                    Fault::WorkerFailed(Worker::Pipeline),
+                ];
                 Event::FaultCleared(faults[rng.below(4) as usize])
             }
             _ if rng.chance(70) => self.jump_to_deadline(flow),
@@ -190,29 +281,65 @@ impl Observer {
 
     /// Checks one step's effects and the state it left.
     fn check(&mut self, flow: &Flow, before: &Screen, event: &Event, effects: &[Effect]) {
-        let context = || format!("{} --{event:?}--> {}: {effects:?}", before.name(), flow.screen().name());
+        let context = || {
+            format!(
+                "{} --{event:?}--> {}: {effects:?}",
+                before.name(),
+                flow.screen().name()
+            )
+        };
         for effect in effects {
             match effect {
                 Effect::DiscardSession { session } => {
-                    assert!(self.discarded.insert(*session), "discarded twice: {}", context());
+                    assert!(
+                        self.discarded.insert(*session),
+                        "discarded twice: {}",
+                        context()
+                    );
                 }
-                Effect::RequestRepaintAt(at) => assert!(*at >= self.now, "repaint in the past: {}", context()),
+                Effect::RequestRepaintAt(at) => {
+                    assert!(*at >= self.now, "repaint in the past: {}", context());
+                }
                 Effect::SaveRecord(request) => {
-                    assert_eq!(request.consent.version, self.settings.notice.version, "{}", context());
-                    assert!(request.retakes_used <= self.settings.max_retakes, "{}", context());
-                    assert!(request.passed || request.retakes_used == self.settings.max_retakes, "{}", context());
+                    assert_eq!(
+                        request.consent.version,
+                        self.settings.notice.version,
+                        "{}",
+                        context()
+                    );
+                    assert!(
+                        request.retakes_used <= self.settings.max_retakes,
+                        "{}",
+                        context()
+                    );
+                    assert!(
+                        request.passed || request.retakes_used == self.settings.max_retakes,
+                        "{}",
+                        context()
+                    );
                 }
                 Effect::LookupStudent { key, .. } => self.last_key = Some(key.clone()),
                 _ => {}
             }
-            if let Some(session) = effect.session().filter(|_| !matches!(effect, Effect::DiscardSession { .. })) {
-                assert!(!self.discarded.contains(&session), "effect for a discarded visit: {}", context());
+            if let Some(session) = effect
+                .session()
+                .filter(|_| !matches!(effect, Effect::DiscardSession { .. }))
+            {
+                assert!(
+                    !self.discarded.contains(&session),
+                    "effect for a discarded visit: {}",
+                    context()
+                );
             }
         }
-        let current = flow.session().map(|s| s.id());
+        let current = flow.session().map(Session::id);
         if current != self.current {
             if let Some(previous) = self.current {
-                assert!(self.discarded.contains(&previous), "visit dropped without discard: {}", context());
+                assert!(
+                    self.discarded.contains(&previous),
+                    "visit dropped without discard: {}",
+                    context()
+                );
             }
             if let Some(new) = current {
                 assert!(self.seen.insert(new), "session id reused: {}", context());
@@ -220,20 +347,37 @@ impl Observer {
             self.current = current;
         }
         let screen = flow.screen();
-        assert_eq!(current.is_some(), screen.in_session(), "session iff visit screen: {}", context());
+        assert_eq!(
+            current.is_some(),
+            screen.in_session(),
+            "session iff visit screen: {}",
+            context()
+        );
         match screen {
             Screen::Attract { .. } => {
                 assert!(current.is_none(), "{}", context());
-                assert!(flow.faults().is_empty() && !flow.out_of_service(), "{}", context());
+                assert!(
+                    flow.faults().is_empty() && !flow.out_of_service(),
+                    "{}",
+                    context()
+                );
             }
             Screen::Failsafe { causes } => {
                 assert!(!causes.is_empty(), "{}", context());
                 assert_eq!(causes, flow.faults(), "{}", context());
             }
             Screen::OutOfService => assert!(flow.out_of_service(), "{}", context()),
-            Screen::Pose(_) | Screen::Countdown { .. } | Screen::Processing { .. } | Screen::Review(_) | Screen::Done(_) => {
+            Screen::Pose(_)
+            | Screen::Countdown { .. }
+            | Screen::Processing { .. }
+            | Screen::Review(_)
+            | Screen::Done(_) => {
                 let session = flow.session().unwrap_or_else(|| unreachable!());
-                assert!(session.consent().is_some() && session.student().is_some(), "{}", context());
+                assert!(
+                    session.consent().is_some() && session.student().is_some(),
+                    "{}",
+                    context()
+                );
                 if let Screen::Review(review) = screen {
                     let left = self.settings.max_retakes - session.retakes_used();
                     assert_eq!(review.retakes_left, left, "{}", context());
@@ -245,7 +389,11 @@ impl Observer {
             assert!(flow.session().is_none(), "{}", context());
         }
         if let Some(at) = flow.next_deadline() {
-            assert!(at > self.now || matches!(screen, Screen::Failsafe { .. }), "overdue deadline: {}", context());
+            assert!(
+                at > self.now || matches!(screen, Screen::Failsafe { .. }),
+                "overdue deadline: {}",
+                context()
+            );
         }
     }
 }
@@ -271,8 +419,13 @@ fn report_session(event: &Event) -> Option<SessionId> {
 fn touches_faults(event: &Event) -> bool {
     matches!(
         event,
-        Event::SaveFailed { disk_full: true, .. }
-            | Event::PrintStatus { state: PrintJobState::Failed | PrintJobState::Printed, .. }
+        Event::SaveFailed {
+            disk_full: true,
+            ..
+        } | Event::PrintStatus {
+            state: PrintJobState::Failed | PrintJobState::Printed,
+            ..
+        }
     )
 }
 
@@ -296,15 +449,31 @@ fn run(seed: u64, settings: FlowSettings, steps: usize) -> usize {
         };
         let event = observer.random_event(&mut rng, &flow);
         let before = flow.screen().clone();
-        let stale = report_session(&event).is_some_and(|s| Some(s) != observer.current) && !touches_faults(&event);
+        let stale = report_session(&event).is_some_and(|s| Some(s) != observer.current)
+            && !touches_faults(&event);
         // A report about another visit must act exactly like a tick.
         let mut twin = stale.then(|| flow.clone());
         let effects = flow.handle(event.clone(), observer.now);
         if let Some(twin) = twin.as_mut() {
             let tick_effects = twin.handle(Event::Tick, observer.now);
-            assert_eq!(effects, tick_effects, "stale {event:?} acted on {}", before.name());
-            assert_eq!(flow.screen(), twin.screen(), "stale {event:?} acted on {}", before.name());
-            assert_eq!(flow.session(), twin.session(), "stale {event:?} acted on {}", before.name());
+            assert_eq!(
+                effects,
+                tick_effects,
+                "stale {event:?} acted on {}",
+                before.name()
+            );
+            assert_eq!(
+                flow.screen(),
+                twin.screen(),
+                "stale {event:?} acted on {}",
+                before.name()
+            );
+            assert_eq!(
+                flow.session(),
+                twin.session(),
+                "stale {event:?} acted on {}",
+                before.name()
+            );
         }
         observer.check(&flow, &before, &event, &effects);
         if matches!(flow.screen(), Screen::Done(_)) && !matches!(before, Screen::Done(_)) {
@@ -313,11 +482,15 @@ fn run(seed: u64, settings: FlowSettings, steps: usize) -> usize {
     }
     // Whatever state it is in, left alone the booth lets go of the visit.
     for _ in 0..5 {
-        observer.now += Duration::from_secs(3600);
+        observer.now += Duration::from_hours(1);
         let effects = flow.handle(Event::Tick, observer.now);
         observer.check(&flow, &flow.screen().clone(), &Event::Tick, &effects);
     }
-    assert!(flow.session().is_none(), "seed {seed}: a visit outlived every timeout: {:?}", flow.screen());
+    assert!(
+        flow.session().is_none(),
+        "seed {seed}: a visit outlived every timeout: {:?}",
+        flow.screen()
+    );
     visits_done
 }
 

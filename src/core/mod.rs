@@ -2,6 +2,6 @@
 //! Everything here is data in, data out, and unit-tested next to the code.
 
 pub mod face;
+pub mod flow;
 pub mod geometry;
 pub mod spec;
-pub mod flow;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use idbooth::config::KioskConfig;
 use idbooth::core::flow::{
-    CheckLine, CheckMark, Effect, Event, Flow, FlowSettings, LiveSummary, LookupResult, ProcessOutcome,
-    RecordRef, Screen, SessionId, StudentKey,
+    CheckLine, CheckMark, Effect, Event, Flow, FlowSettings, LiveSummary, LookupResult,
+    ProcessOutcome, RecordRef, Screen, SessionId, StudentKey,
 };
 
 pub const STUDENT_NO: &str = "2026123456";
@@ -62,7 +62,10 @@ pub fn passing() -> ProcessOutcome {
 
 pub fn failing() -> ProcessOutcome {
     ProcessOutcome {
-        checks: vec![line("no_face", CheckMark::Pass), line("eyes_closed", CheckMark::Fail)],
+        checks: vec![
+            line("no_face", CheckMark::Pass),
+            line("eyes_closed", CheckMark::Fail),
+        ],
         elapsed: ms(700),
     }
 }
@@ -114,7 +117,10 @@ impl Booth {
     }
 
     pub fn session(&self) -> SessionId {
-        self.flow.session().expect("a session").id()
+        self.flow.session().map_or_else(
+            || panic!("no session on {:?}", self.screen()),
+            idbooth::core::flow::Session::id,
+        )
     }
 
     pub fn type_number(&mut self, number: &str) {
@@ -124,15 +130,19 @@ impl Booth {
     }
 
     /// Attract → Consent → Identify.
-    pub fn to_identify(&mut self) {
+    pub fn reach_identify(&mut self) {
         self.send(Event::Start);
         self.send(Event::AcceptConsent);
-        assert!(matches!(self.screen(), Screen::Identify(_)), "{:?}", self.screen());
+        assert!(
+            matches!(self.screen(), Screen::Identify(_)),
+            "{:?}",
+            self.screen()
+        );
     }
 
     /// … → Pose, identified by keypad without a roster.
-    pub fn to_pose(&mut self) {
-        self.to_identify();
+    pub fn reach_pose(&mut self) {
+        self.reach_identify();
         self.type_number(STUDENT_NO);
         self.send(Event::SubmitNumber);
         let session = self.session();
@@ -142,13 +152,17 @@ impl Booth {
             result: LookupResult::NoRoster,
         });
         self.send(Event::ConfirmStudent);
-        assert!(matches!(self.screen(), Screen::Pose(_)), "{:?}", self.screen());
+        assert!(
+            matches!(self.screen(), Screen::Pose(_)),
+            "{:?}",
+            self.screen()
+        );
     }
 
     /// … → Processing (analysing), by the capture button and the countdown.
-    pub fn to_processing(&mut self) {
+    pub fn reach_processing(&mut self) {
         if !matches!(self.screen(), Screen::Pose(_)) {
-            self.to_pose();
+            self.reach_pose();
         }
         self.send(Event::CaptureButton);
         for _ in 0..self.flow.settings().countdown_secs {
@@ -159,23 +173,31 @@ impl Booth {
     }
 
     /// … → Review with `outcome`.
-    pub fn to_review(&mut self, outcome: ProcessOutcome) {
-        self.to_processing();
+    pub fn reach_review(&mut self, outcome: ProcessOutcome) {
+        self.reach_processing();
         let session = self.session();
         self.send(Event::Processed { session, outcome });
-        assert!(matches!(self.screen(), Screen::Review(_)), "{:?}", self.screen());
+        assert!(
+            matches!(self.screen(), Screen::Review(_)),
+            "{:?}",
+            self.screen()
+        );
     }
 
     /// … → Done with record 42.
-    pub fn to_done(&mut self) {
-        self.to_review(passing());
+    pub fn reach_done(&mut self) {
+        self.reach_review(passing());
         self.send(Event::Accept);
         let session = self.session();
         self.send(Event::Saved {
             session,
             record: RecordRef(42),
         });
-        assert!(matches!(self.screen(), Screen::Done(_)), "{:?}", self.screen());
+        assert!(
+            matches!(self.screen(), Screen::Done(_)),
+            "{:?}",
+            self.screen()
+        );
     }
 
     /// Whether the log discarded `session`.

@@ -15,6 +15,8 @@ impl Flow {
     pub(super) fn enter_pose(&mut self, notice: Option<PoseNotice>, fx: &mut Vec<Effect>) {
         let pose = PoseState::new(self.settings.hint_hold, notice);
         self.set_screen(Screen::Pose(pose), fx);
+        // After a failed shot the student was waiting, not idle.
+        self.last_activity = self.now;
     }
 
     pub(super) fn on_live_checks(&mut self, summary: &LiveSummary, fx: &mut Vec<Effect>) {
@@ -31,7 +33,8 @@ impl Flow {
         let mut fire = false;
         if summary.all_green {
             let since = *pose.green_since.get_or_insert(now);
-            fire = self.settings.auto_shutter && now.saturating_sub(since) >= self.settings.auto_shutter_hold;
+            fire = self.settings.auto_shutter
+                && now.saturating_sub(since) >= self.settings.auto_shutter_hold;
         } else {
             pose.green_since = None;
         }
@@ -76,11 +79,11 @@ impl Flow {
         let Some(session) = self.session.as_ref().map(super::Session::id) else {
             return;
         };
-        if let Screen::Processing { stage, .. } = &mut self.screen {
-            if *stage == ProcessingStage::Capturing {
-                *stage = ProcessingStage::Analysing;
-                fx.push(Effect::ProcessCapture { session });
-            }
+        if let Screen::Processing { stage, .. } = &mut self.screen
+            && *stage == ProcessingStage::Capturing
+        {
+            *stage = ProcessingStage::Analysing;
+            fx.push(Effect::ProcessCapture { session });
         }
     }
 
@@ -107,7 +110,10 @@ impl Flow {
         let Some(session) = self.session.as_ref().filter(|_| analysing) else {
             return;
         };
-        let retakes_left = self.settings.max_retakes.saturating_sub(session.retakes_used);
+        let retakes_left = self
+            .settings
+            .max_retakes
+            .saturating_sub(session.retakes_used);
         self.screen = Screen::Review(ReviewState {
             outcome,
             retakes_left,
@@ -133,7 +139,8 @@ impl Flow {
         let Some(session) = self.session.as_ref() else {
             return;
         };
-        let (Some(student), Some(consent)) = (session.student.clone(), session.consent.clone()) else {
+        let (Some(student), Some(consent)) = (session.student.clone(), session.consent.clone())
+        else {
             // Unreachable by construction (Pose needs both); refuse rather than save an anonymous record.
             self.end_visit(fx);
             return;
@@ -184,13 +191,16 @@ impl Flow {
             },
             until: self.now + self.settings.done_return,
         });
+        // The save may have taken a while; the receipt gets its full time.
+        self.last_activity = self.now;
     }
 
     pub(super) fn on_save_failed(&mut self) {
-        if let Screen::Review(review) = &mut self.screen {
-            if matches!(review.save, SaveState::Saving { .. }) {
-                review.save = SaveState::Failed;
-            }
+        if let Screen::Review(review) = &mut self.screen
+            && matches!(review.save, SaveState::Saving { .. })
+        {
+            review.save = SaveState::Failed;
+            self.last_activity = self.now;
         }
     }
 

@@ -12,25 +12,41 @@ use super::session::{ConsentRecord, RecordRef, SessionId, Student};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Run the live checks on preview frames and report `LiveChecks` for this session.
-    StartLiveChecks { session: SessionId },
+    StartLiveChecks {
+        session: SessionId,
+    },
     StopLiveChecks,
     /// Look for QR codes in the preview and report `QrDecoded` for this session.
-    StartQrScan { session: SessionId },
+    StartQrScan {
+        session: SessionId,
+    },
     StopQrScan,
     /// Take a full-resolution still; report `StillCaptured` / `StillFailed`.
-    CaptureStill { session: SessionId },
+    CaptureStill {
+        session: SessionId,
+    },
     /// Check and standardize the session's still; report `Processed` / `ProcessFailed`.
-    ProcessCapture { session: SessionId },
+    ProcessCapture {
+        session: SessionId,
+    },
     /// Store the session's photo as a new record; report `Saved` / `SaveFailed`.
     SaveRecord(SaveRequest),
     /// Print the record; report `PrintStatus`.
-    Print { session: SessionId, record: RecordRef },
+    Print {
+        session: SessionId,
+        record: RecordRef,
+    },
     /// Ask the roster; report `StudentLookup`.
-    LookupStudent { session: SessionId, key: StudentKey },
+    LookupStudent {
+        session: SessionId,
+        key: StudentKey,
+    },
     /// Ask the PIN store; report `PinResult`.
     VerifyPin(Pin),
     /// The visit is over: delete its frames, captures and typed data. Nothing refers to it again.
-    DiscardSession { session: SessionId },
+    DiscardSession {
+        session: SessionId,
+    },
     /// Persist the out-of-service switch (staff changed it in maintenance).
     SetOutOfService(bool),
     /// Switch the profile the booth produces (chosen in maintenance).

@@ -42,20 +42,48 @@ pub enum Event {
 
     // --- worker reports ---
     /// One live-check result (at the configured live_check_hz).
-    LiveChecks { session: SessionId, summary: LiveSummary },
+    LiveChecks {
+        session: SessionId,
+        summary: LiveSummary,
+    },
     CameraStatus(CameraStatus),
-    StillCaptured { session: SessionId },
-    StillFailed { session: SessionId },
-    Processed { session: SessionId, outcome: ProcessOutcome },
-    ProcessFailed { session: SessionId },
-    Saved { session: SessionId, record: RecordRef },
+    StillCaptured {
+        session: SessionId,
+    },
+    StillFailed {
+        session: SessionId,
+    },
+    Processed {
+        session: SessionId,
+        outcome: ProcessOutcome,
+    },
+    ProcessFailed {
+        session: SessionId,
+    },
+    Saved {
+        session: SessionId,
+        record: RecordRef,
+    },
     /// `disk_full` raises [`Fault::DiskFull`]; the shell clears it with `FaultCleared` when space returns.
-    SaveFailed { session: SessionId, disk_full: bool },
+    SaveFailed {
+        session: SessionId,
+        disk_full: bool,
+    },
     /// Progress of the print job started for `session` (faults are taken from it even after the visit).
-    PrintStatus { session: SessionId, state: PrintJobState },
-    StudentLookup { session: SessionId, key: StudentKey, result: LookupResult },
+    PrintStatus {
+        session: SessionId,
+        state: PrintJobState,
+    },
+    StudentLookup {
+        session: SessionId,
+        key: StudentKey,
+        result: LookupResult,
+    },
     /// Text of a QR code seen by the camera while the Identify screen scans.
-    QrDecoded { session: SessionId, text: String },
+    QrDecoded {
+        session: SessionId,
+        text: String,
+    },
     PinResult(PinOutcome),
     FaultRaised(Fault),
     FaultCleared(Fault),
@@ -172,8 +200,12 @@ pub enum PrintJobState {
 /// The roster's answer for a student key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LookupResult {
-    Found { name: String },
-    Ineligible { name: String },
+    Found {
+        name: String,
+    },
+    Ineligible {
+        name: String,
+    },
     NotFound,
     /// No roster is loaded at this booth.
     NoRoster,

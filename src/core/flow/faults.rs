@@ -60,12 +60,20 @@ impl Fault {
     /// A calm line for the Failsafe screen (the screen's headline is "请联系工作人员 / Please ask staff").
     pub fn text(self, language: Language) -> &'static str {
         match (self, language) {
-            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::Zh) => "摄像头重连中",
-            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::En) => "Reconnecting the camera",
+            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::Zh) => {
+                "摄像头重连中"
+            }
+            (Fault::CameraLost | Fault::WorkerFailed(Worker::Camera), Language::En) => {
+                "Reconnecting the camera"
+            }
             (Fault::DiskFull, Language::Zh) => "存储空间已满",
             (Fault::DiskFull, Language::En) => "Storage is full",
-            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::Zh) => "打印机需要处理",
-            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::En) => "The printer needs attention",
+            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::Zh) => {
+                "打印机需要处理"
+            }
+            (Fault::PrinterError | Fault::WorkerFailed(Worker::Print), Language::En) => {
+                "The printer needs attention"
+            }
             (Fault::WorkerFailed(_), Language::Zh) => "系统正在恢复",
             (Fault::WorkerFailed(_), Language::En) => "The system is recovering",
         }
@@ -75,14 +83,19 @@ impl Fault {
     /// fault that does not interrupt is still recorded: it interrupts the next screen that needs what failed
     /// (a retake with the camera lost), and when the visit ends the booth shows Failsafe instead of Attract.
     pub(crate) fn interrupts(self, screen: &Screen) -> bool {
-        let printing = matches!(self, Fault::PrinterError | Fault::WorkerFailed(Worker::Print));
+        let printing = matches!(
+            self,
+            Fault::PrinterError | Fault::WorkerFailed(Worker::Print)
+        );
         let saving = matches!(self, Fault::DiskFull | Fault::WorkerFailed(Worker::Storage));
         let processing = matches!(self, Fault::WorkerFailed(Worker::Pipeline));
         match screen {
             // Nobody is in the middle of anything: show the truth at once.
             Screen::Attract { .. } => true,
             // Everything from the camera to the store still lies ahead; the printer is only needed at the end.
-            Screen::Consent | Screen::Identify(_) | Screen::Pose(_) | Screen::Countdown { .. } => !printing,
+            Screen::Consent | Screen::Identify(_) | Screen::Pose(_) | Screen::Countdown { .. } => {
+                !printing
+            }
             Screen::Processing {
                 stage: ProcessingStage::Capturing,
                 ..

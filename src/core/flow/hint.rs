@@ -205,9 +205,16 @@ mod tests {
     fn a_hint_shows_only_after_it_held() {
         let mut debouncer = HintDebouncer::new(HOLD);
         for frame in 0..5 {
-            assert_eq!(debouncer.observe(&[Hint::MoveCloser], at(frame)), None, "frame {frame}");
+            assert_eq!(
+                debouncer.observe(&[Hint::MoveCloser], at(frame)),
+                None,
+                "frame {frame}"
+            );
         }
-        assert_eq!(debouncer.observe(&[Hint::MoveCloser], at(5)), Some(Hint::MoveCloser));
+        assert_eq!(
+            debouncer.observe(&[Hint::MoveCloser], at(5)),
+            Some(Hint::MoveCloser)
+        );
         assert_eq!(debouncer.shown(), Some(Hint::MoveCloser));
     }
 
@@ -215,7 +222,11 @@ mod tests {
     fn one_frame_glitches_never_show() {
         let mut debouncer = HintDebouncer::new(HOLD);
         for frame in 0..50 {
-            let ranked: &[Hint] = if frame % 3 == 0 { &[Hint::OpenEyes] } else { &[] };
+            let ranked: &[Hint] = if frame % 3 == 0 {
+                &[Hint::OpenEyes]
+            } else {
+                &[]
+            };
             assert_eq!(debouncer.observe(ranked, at(frame)), None, "frame {frame}");
         }
     }
@@ -234,7 +245,11 @@ mod tests {
             } else {
                 &[Hint::MoveLeft]
             };
-            assert_eq!(debouncer.observe(ranked, at(frame)), Some(Hint::MoveLeft), "frame {frame}");
+            assert_eq!(
+                debouncer.observe(ranked, at(frame)),
+                Some(Hint::MoveLeft),
+                "frame {frame}"
+            );
         }
     }
 
@@ -247,10 +262,17 @@ mod tests {
         // Two quiet frames, then the hint again: it stays up the whole time.
         assert_eq!(debouncer.observe(&[], at(6)), Some(Hint::LevelHead));
         assert_eq!(debouncer.observe(&[], at(7)), Some(Hint::LevelHead));
-        assert_eq!(debouncer.observe(&[Hint::LevelHead], at(8)), Some(Hint::LevelHead));
+        assert_eq!(
+            debouncer.observe(&[Hint::LevelHead], at(8)),
+            Some(Hint::LevelHead)
+        );
         // Quiet long enough: it goes.
         for frame in 9..14 {
-            assert_eq!(debouncer.observe(&[], at(frame)), Some(Hint::LevelHead), "frame {frame}");
+            assert_eq!(
+                debouncer.observe(&[], at(frame)),
+                Some(Hint::LevelHead),
+                "frame {frame}"
+            );
         }
         assert_eq!(debouncer.observe(&[], at(14)), None);
     }
@@ -262,15 +284,24 @@ mod tests {
             debouncer.observe(&[Hint::MoveCloser], at(frame));
         }
         for frame in 6..11 {
-            assert_eq!(debouncer.observe(&[Hint::OpenEyes], at(frame)), Some(Hint::MoveCloser));
+            assert_eq!(
+                debouncer.observe(&[Hint::OpenEyes], at(frame)),
+                Some(Hint::MoveCloser)
+            );
         }
-        assert_eq!(debouncer.observe(&[Hint::OpenEyes], at(11)), Some(Hint::OpenEyes));
+        assert_eq!(
+            debouncer.observe(&[Hint::OpenEyes], at(11)),
+            Some(Hint::OpenEyes)
+        );
     }
 
     #[test]
     fn zero_hold_shows_at_once() {
         let mut debouncer = HintDebouncer::new(Duration::ZERO);
-        assert_eq!(debouncer.observe(&[Hint::NoFace], at(0)), Some(Hint::NoFace));
+        assert_eq!(
+            debouncer.observe(&[Hint::NoFace], at(0)),
+            Some(Hint::NoFace)
+        );
         assert_eq!(debouncer.observe(&[], at(1)), None);
     }
 }

@@ -124,8 +124,11 @@ impl Flow {
         match StudentKey::from_qr(text, &format) {
             Ok(key) => {
                 let same = match &state.lookup {
-                    Lookup::Pending(k) | Lookup::NotFound(k) | Lookup::Unlisted(k) => *k == key,
-                    Lookup::Found { key: k, .. } | Lookup::Ineligible { key: k, .. } => *k == key,
+                    Lookup::Pending(k)
+                    | Lookup::NotFound(k)
+                    | Lookup::Unlisted(k)
+                    | Lookup::Found { key: k, .. }
+                    | Lookup::Ineligible { key: k, .. } => *k == key,
                     Lookup::Typing => false,
                 };
                 if same {

@@ -76,11 +76,16 @@ impl InputError {
             (InputError::NotAlphanumeric | InputError::ControlChar, Language::En) => {
                 "A student number has letters and digits only".to_string()
             }
-            (InputError::QrNotACode, Language::Zh) => "无法识别此二维码，请出示学信网图像采集码".to_string(),
-            (InputError::QrNotACode, Language::En) => {
-                "This QR code is not recognised: please show your CHSI image-collection code".to_string()
+            (InputError::QrNotACode, Language::Zh) => {
+                "无法识别此二维码，请出示学信网图像采集码".to_string()
             }
-            (InputError::PinShape, Language::Zh) => format!("PIN 为 {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} 位数字"),
+            (InputError::QrNotACode, Language::En) => {
+                "This QR code is not recognised: please show your CHSI image-collection code"
+                    .to_string()
+            }
+            (InputError::PinShape, Language::Zh) => {
+                format!("PIN 为 {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} 位数字")
+            }
             (InputError::PinShape, Language::En) => {
                 format!("A PIN has {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} digits")
             }
@@ -145,7 +150,9 @@ pub fn push_key(typed: &mut String, key: char, format: &StudentNoFormat) -> Resu
         return Err(InputError::NotAlphanumeric);
     }
     if typed.len() >= format.max_len {
-        return Err(InputError::TooLong { max: format.max_len });
+        return Err(InputError::TooLong {
+            max: format.max_len,
+        });
     }
     typed.push(key.to_ascii_uppercase());
     Ok(())
@@ -156,9 +163,13 @@ pub fn check_complete(typed: &str, format: &StudentNoFormat) -> Result<(), Input
     if typed.is_empty() {
         Err(InputError::Empty)
     } else if typed.len() < format.min_len {
-        Err(InputError::TooShort { min: format.min_len })
+        Err(InputError::TooShort {
+            min: format.min_len,
+        })
     } else if typed.len() > format.max_len {
-        Err(InputError::TooLong { max: format.max_len })
+        Err(InputError::TooLong {
+            max: format.max_len,
+        })
     } else {
         Ok(())
     }
@@ -213,12 +224,30 @@ mod tests {
     #[test]
     fn digits_only_refuses_letters_fullwidth_and_controls() {
         let mut typed = String::new();
-        assert_eq!(push_key(&mut typed, 'a', &DIGITS), Err(InputError::NotDigit));
-        assert_eq!(push_key(&mut typed, '１', &DIGITS), Err(InputError::NotDigit));
-        assert_eq!(push_key(&mut typed, '٣', &DIGITS), Err(InputError::NotDigit));
-        assert_eq!(push_key(&mut typed, '\u{0}', &DIGITS), Err(InputError::ControlChar));
-        assert_eq!(push_key(&mut typed, '\n', &DIGITS), Err(InputError::ControlChar));
-        assert_eq!(push_key(&mut typed, '\u{1b}', &DIGITS), Err(InputError::ControlChar));
+        assert_eq!(
+            push_key(&mut typed, 'a', &DIGITS),
+            Err(InputError::NotDigit)
+        );
+        assert_eq!(
+            push_key(&mut typed, '１', &DIGITS),
+            Err(InputError::NotDigit)
+        );
+        assert_eq!(
+            push_key(&mut typed, '٣', &DIGITS),
+            Err(InputError::NotDigit)
+        );
+        assert_eq!(
+            push_key(&mut typed, '\u{0}', &DIGITS),
+            Err(InputError::ControlChar)
+        );
+        assert_eq!(
+            push_key(&mut typed, '\n', &DIGITS),
+            Err(InputError::ControlChar)
+        );
+        assert_eq!(
+            push_key(&mut typed, '\u{1b}', &DIGITS),
+            Err(InputError::ControlChar)
+        );
         assert!(typed.is_empty());
         assert_eq!(push_key(&mut typed, '7', &DIGITS), Ok(()));
         assert_eq!(typed, "7");
@@ -230,7 +259,11 @@ mod tests {
         push_key(&mut typed, 'x', &ALNUM).unwrap();
         assert_eq!(typed, "X");
         for key in ['-', ' ', '/', '\'', ';', 'é', '学'] {
-            assert_eq!(push_key(&mut typed, key, &ALNUM), Err(InputError::NotAlphanumeric), "{key:?}");
+            assert_eq!(
+                push_key(&mut typed, key, &ALNUM),
+                Err(InputError::NotAlphanumeric),
+                "{key:?}"
+            );
         }
         assert_eq!(typed, "X");
     }
@@ -241,10 +274,16 @@ mod tests {
         for _ in 0..DIGITS.max_len {
             push_key(&mut typed, '1', &DIGITS).unwrap();
         }
-        assert_eq!(push_key(&mut typed, '1', &DIGITS), Err(InputError::TooLong { max: 10 }));
+        assert_eq!(
+            push_key(&mut typed, '1', &DIGITS),
+            Err(InputError::TooLong { max: 10 })
+        );
         assert_eq!(typed.len(), 10);
         assert_eq!(check_complete("", &DIGITS), Err(InputError::Empty));
-        assert_eq!(check_complete("12345", &DIGITS), Err(InputError::TooShort { min: 6 }));
+        assert_eq!(
+            check_complete("12345", &DIGITS),
+            Err(InputError::TooShort { min: 6 })
+        );
         assert_eq!(check_complete("123456", &DIGITS), Ok(()));
     }
 
@@ -254,12 +293,27 @@ mod tests {
             StudentKey::student_no("2026123456", &DIGITS),
             Ok(StudentKey::StudentNo("2026123456".into()))
         );
-        assert_eq!(StudentKey::student_no("20261234567", &DIGITS), Err(InputError::TooLong { max: 10 }));
-        assert_eq!(StudentKey::student_no("2026 12345", &DIGITS), Err(InputError::NotDigit));
-        assert_eq!(StudentKey::student_no("2026\u{7}123", &ALNUM), Err(InputError::ControlChar));
+        assert_eq!(
+            StudentKey::student_no("20261234567", &DIGITS),
+            Err(InputError::TooLong { max: 10 })
+        );
+        assert_eq!(
+            StudentKey::student_no("2026 12345", &DIGITS),
+            Err(InputError::NotDigit)
+        );
+        assert_eq!(
+            StudentKey::student_no("2026\u{7}123", &ALNUM),
+            Err(InputError::ControlChar)
+        );
         // A right-to-left override is a format character, not a control one: still refused.
-        assert_eq!(StudentKey::student_no("2026\u{202e}123", &ALNUM), Err(InputError::NotAlphanumeric));
-        assert_eq!(StudentKey::student_no("ab1234", &ALNUM), Ok(StudentKey::StudentNo("AB1234".into())));
+        assert_eq!(
+            StudentKey::student_no("2026\u{202e}123", &ALNUM),
+            Err(InputError::NotAlphanumeric)
+        );
+        assert_eq!(
+            StudentKey::student_no("ab1234", &ALNUM),
+            Ok(StudentKey::StudentNo("AB1234".into()))
+        );
     }
 
     #[test]
@@ -269,13 +323,31 @@ mod tests {
             Ok(StudentKey::StudentNo("2026123456".into()))
         );
         let opaque = "Q1hTSTpBQkNERUY=+/x9";
-        assert_eq!(StudentKey::from_qr(opaque, &DIGITS), Ok(StudentKey::ChsiCode(opaque.into())));
-        assert_eq!(StudentKey::from_qr("hi", &DIGITS), Err(InputError::QrNotACode));
-        assert_eq!(StudentKey::from_qr("with a space", &DIGITS), Err(InputError::QrNotACode));
-        assert_eq!(StudentKey::from_qr("abc\u{7}defgh", &DIGITS), Err(InputError::QrNotACode));
-        assert_eq!(StudentKey::from_qr("学信网采集码一二三", &DIGITS), Err(InputError::QrNotACode));
+        assert_eq!(
+            StudentKey::from_qr(opaque, &DIGITS),
+            Ok(StudentKey::ChsiCode(opaque.into()))
+        );
+        assert_eq!(
+            StudentKey::from_qr("hi", &DIGITS),
+            Err(InputError::QrNotACode)
+        );
+        assert_eq!(
+            StudentKey::from_qr("with a space", &DIGITS),
+            Err(InputError::QrNotACode)
+        );
+        assert_eq!(
+            StudentKey::from_qr("abc\u{7}defgh", &DIGITS),
+            Err(InputError::QrNotACode)
+        );
+        assert_eq!(
+            StudentKey::from_qr("学信网采集码一二三", &DIGITS),
+            Err(InputError::QrNotACode)
+        );
         let huge = "A".repeat(QR_CODE_MAX_CHARS + 1);
-        assert_eq!(StudentKey::from_qr(&huge, &DIGITS), Err(InputError::QrNotACode));
+        assert_eq!(
+            StudentKey::from_qr(&huge, &DIGITS),
+            Err(InputError::QrNotACode)
+        );
     }
 
     #[test]
@@ -286,7 +358,10 @@ mod tests {
         assert_eq!(pin.expose(), "123456");
         assert_eq!(Pin::new("123").check_shape(), Err(InputError::PinShape));
         assert_eq!(Pin::new("12a456").check_shape(), Err(InputError::PinShape));
-        assert_eq!(Pin::new("1".repeat(13)).check_shape(), Err(InputError::PinShape));
+        assert_eq!(
+            Pin::new("1".repeat(13)).check_shape(),
+            Err(InputError::PinShape)
+        );
     }
 
     #[test]
@@ -305,6 +380,9 @@ mod tests {
             assert!(!error.text(Language::Zh).is_empty() && !error.text(Language::En).is_empty());
             assert!(!error.as_str().is_empty());
         }
-        assert_eq!(InputError::TooShort { min: 6 }.text(Language::Zh), "学号至少 6 位");
+        assert_eq!(
+            InputError::TooShort { min: 6 }.text(Language::Zh),
+            "学号至少 6 位"
+        );
     }
 }

@@ -31,15 +31,15 @@ use crate::config::Language;
 
 pub use effect::{Effect, SaveRequest};
 pub use event::{
-    CameraStatus, CheckLine, CheckMark, Event, LiveSummary, LookupResult, PinOutcome, PrintJobState,
-    ProcessOutcome,
+    CameraStatus, CheckLine, CheckMark, Event, LiveSummary, LookupResult, PinOutcome,
+    PrintJobState, ProcessOutcome,
 };
 pub use faults::{Fault, Worker};
 pub use hint::{Hint, HintDebouncer};
 pub use input::{InputError, Pin, StudentKey};
 pub use screen::{
-    DoneState, IdentifyState, Lookup, MaintenancePage, MaintenanceState, PinState, PoseNotice, PoseState,
-    PrintState, ProcessingStage, ReviewState, ReviewVerdict, SaveState, Screen,
+    DoneState, IdentifyState, Lookup, MaintenancePage, MaintenanceState, PinState, PoseNotice,
+    PoseState, PrintState, ProcessingStage, ReviewState, ReviewVerdict, SaveState, Screen,
 };
 pub use session::{ConsentRecord, RecordRef, Session, SessionId, Student};
 pub use settings::{ConsentNotice, FlowSettings};
@@ -214,12 +214,22 @@ impl Flow {
             Event::LiveChecks { session, summary } if self.is_current(session) => {
                 self.on_live_checks(&summary, fx);
             }
-            Event::StillCaptured { session } if self.is_current(session) => self.on_still_captured(fx),
+            Event::StillCaptured { session } if self.is_current(session) => {
+                self.on_still_captured(fx);
+            }
             Event::StillFailed { session } if self.is_current(session) => self.on_still_failed(fx),
-            Event::Processed { session, outcome } if self.is_current(session) => self.on_processed(outcome),
-            Event::ProcessFailed { session } if self.is_current(session) => self.on_process_failed(fx),
+            Event::Processed { session, outcome } if self.is_current(session) => {
+                self.on_processed(outcome);
+            }
+            Event::ProcessFailed { session } if self.is_current(session) => {
+                self.on_process_failed(fx);
+            }
             Event::Saved { session, record } if self.is_current(session) => self.on_saved(record),
-            Event::StudentLookup { session, key, result } if self.is_current(session) => {
+            Event::StudentLookup {
+                session,
+                key,
+                result,
+            } if self.is_current(session) => {
                 self.on_lookup(&key, result);
             }
             Event::QrDecoded { session, text } if self.is_current(session) => self.on_qr(&text, fx),
@@ -270,7 +280,9 @@ impl Flow {
         let home = self.home_screen();
         self.set_screen(home, fx);
         if let Some(session) = self.session.take() {
-            fx.push(Effect::DiscardSession { session: session.id() });
+            fx.push(Effect::DiscardSession {
+                session: session.id(),
+            });
         }
         self.language = self.settings.default_language;
         self.last_activity = self.now;
@@ -308,7 +320,11 @@ impl Flow {
     /// Applies the fault set to the screen: interrupts what a fault stops, keeps Failsafe's list current,
     /// and leaves Failsafe once every cause has cleared.
     fn enforce_faults(&mut self, fx: &mut Vec<Effect>) {
-        if self.faults.iter().any(|fault| fault.interrupts(&self.screen)) {
+        if self
+            .faults
+            .iter()
+            .any(|fault| fault.interrupts(&self.screen))
+        {
             self.end_visit(fx);
         }
         if let Screen::Failsafe { causes } = &mut self.screen {

@@ -16,18 +16,29 @@ use super::session::RecordRef;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     /// Start screen; `slide` counts up while idle (the UI shows `slide % its slide count`).
-    Attract { slide: u32, next_slide_at: Duration },
+    Attract {
+        slide: u32,
+        next_slide_at: Duration,
+    },
     /// The privacy notice (text in `FlowSettings::notice`).
     Consent,
     Identify(IdentifyState),
     Pose(PoseState),
     /// 3-2-1: `remaining_secs` is the number shown, `next_at` when it changes.
-    Countdown { remaining_secs: u32, next_at: Duration },
-    Processing { started: Duration, stage: ProcessingStage },
+    Countdown {
+        remaining_secs: u32,
+        next_at: Duration,
+    },
+    Processing {
+        started: Duration,
+        stage: ProcessingStage,
+    },
     Review(ReviewState),
     Done(DoneState),
     /// "请联系工作人员 / Please ask staff" with the active causes; recovers when they clear.
-    Failsafe { causes: BTreeSet<Fault> },
+    Failsafe {
+        causes: BTreeSet<Fault>,
+    },
     Maintenance(MaintenanceState),
     OutOfService,
     StaffPin(PinState),
@@ -171,7 +182,9 @@ pub enum ProcessingStage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveState {
     Idle,
-    Saving { since: Duration },
+    Saving {
+        since: Duration,
+    },
     /// The last save failed (not for lack of space): "保存失败，请重试或联系工作人员".
     Failed,
 }
@@ -209,7 +222,8 @@ impl ReviewState {
 
     /// Whether the Accept (or "submit for staff") button works now.
     pub fn can_accept(&self) -> bool {
-        self.verdict() != ReviewVerdict::RetakeNeeded && !matches!(self.save, SaveState::Saving { .. })
+        self.verdict() != ReviewVerdict::RetakeNeeded
+            && !matches!(self.save, SaveState::Saving { .. })
     }
 
     pub fn can_retake(&self) -> bool {
@@ -218,7 +232,10 @@ impl ReviewState {
 
     /// The checks with a cross, for the reasons list.
     pub fn failed_checks(&self) -> impl Iterator<Item = &super::event::CheckLine> {
-        self.outcome.checks.iter().filter(|c| c.mark == CheckMark::Fail)
+        self.outcome
+            .checks
+            .iter()
+            .filter(|c| c.mark == CheckMark::Fail)
     }
 }
 
@@ -273,7 +290,11 @@ pub enum PinState {
     Malformed,
     /// The store is checking it.
     Checking,
-    Wrong { attempts_left: u32 },
+    Wrong {
+        attempts_left: u32,
+    },
     /// Too many wrong PINs; entry is refused until `until`.
-    LockedOut { until: Duration },
+    LockedOut {
+        until: Duration,
+    },
 }

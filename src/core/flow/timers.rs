@@ -12,10 +12,14 @@ use super::{ATTRACT_SLIDE_PERIOD, COUNTDOWN_STEP, Effect, Flow, PROCESSING_TIMEO
 impl Flow {
     /// The next time something changes by itself (a repaint and `Event::Tick` are due then).
     pub fn next_deadline(&self) -> Option<Duration> {
-        [self.corner_deadline(), self.idle_deadline(), self.screen_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.corner_deadline(),
+            self.idle_deadline(),
+            self.screen_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub(super) fn advance_timers(&mut self, fx: &mut Vec<Effect>) {
@@ -45,7 +49,8 @@ impl Flow {
     }
 
     fn corner_deadline(&self) -> Option<Duration> {
-        self.corner_down_since.map(|since| since + self.settings.corner_hold)
+        self.corner_down_since
+            .map(|since| since + self.settings.corner_hold)
     }
 
     fn idle_deadline(&self) -> Option<Duration> {
@@ -87,7 +92,10 @@ impl Flow {
             return;
         }
         match &mut self.screen {
-            Screen::Attract { slide, next_slide_at } => {
+            Screen::Attract {
+                slide,
+                next_slide_at,
+            } => {
                 *slide = slide.wrapping_add(1);
                 *next_slide_at = now + ATTRACT_SLIDE_PERIOD;
             }
@@ -104,7 +112,10 @@ impl Flow {
                 }
             }
             Screen::Processing { .. } => self.enter_pose(Some(PoseNotice::ProcessingFailed), fx),
-            Screen::Review(review) => review.save = SaveState::Failed,
+            Screen::Review(review) => {
+                review.save = SaveState::Failed;
+                self.last_activity = now;
+            }
             Screen::Done(_) => self.end_visit(fx),
             Screen::StaffPin(pin) => *pin = PinState::Entering,
             _ => {}
