@@ -83,23 +83,24 @@ impl Fault {
     /// fault that does not interrupt is still recorded: it interrupts the next screen that needs what failed
     /// (a retake with the camera lost), and when the visit ends the booth shows Failsafe instead of Attract.
     pub(crate) fn interrupts(self, screen: &Screen) -> bool {
-        let printing = matches!(
+        // Needed only at the end (printing) or with a fallback (the keypad instead of the QR scanner).
+        let optional = matches!(
             self,
-            Fault::PrinterError | Fault::WorkerFailed(Worker::Print)
+            Fault::PrinterError | Fault::WorkerFailed(Worker::Print | Worker::Qr)
         );
         let saving = matches!(self, Fault::DiskFull | Fault::WorkerFailed(Worker::Storage));
         let processing = matches!(self, Fault::WorkerFailed(Worker::Pipeline));
         match screen {
             // Nobody is in the middle of anything: show the truth at once.
             Screen::Attract { .. } => true,
-            // Everything from the camera to the store still lies ahead; the printer is only needed at the end.
+            // Everything from the camera to the store still lies ahead.
             Screen::Consent | Screen::Identify(_) | Screen::Pose(_) | Screen::Countdown { .. } => {
-                !printing
+                !optional
             }
             Screen::Processing {
                 stage: ProcessingStage::Capturing,
                 ..
-            } => !printing,
+            } => !optional,
             // The still is taken: only processing and saving matter now.
             Screen::Processing {
                 stage: ProcessingStage::Analysing,
@@ -113,6 +114,90 @@ impl Fault {
             | Screen::StaffPin(_)
             | Screen::OutOfService
             | Screen::Failsafe { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::core::flow::event::ProcessOutcome;
+    use crate::core::flow::screen::{IdentifyState, PoseState, ReviewState, SaveState};
+
+    const ALL: [Fault; 9] = [
+        Fault::CameraLost,
+        Fault::DiskFull,
+        Fault::PrinterError,
+        Fault::WorkerFailed(Worker::Camera),
+        Fault::WorkerFailed(Worker::Analyzer),
+        Fault::WorkerFailed(Worker::Pipeline),
+        Fault::WorkerFailed(Worker::Storage),
+        Fault::WorkerFailed(Worker::Print),
+        Fault::WorkerFailed(Worker::Qr),
+    ];
+
+    fn interrupted(screen: &Screen) -> Vec<String> {
+        ALL.iter()
+            .filter(|fault| fault.interrupts(screen))
+            .map(|fault| fault.code())
+            .collect()
+    }
+
+    #[test]
+    fn policy_table() {
+        let attract = Screen::Attract {
+            slide: 0,
+            next_slide_at: Duration::ZERO,
+        };
+        assert_eq!(interrupted(&attract).len(), ALL.len());
+        let pose = Screen::Pose(PoseState::new(Duration::ZERO, None));
+        assert_eq!(
+            interrupted(&pose),
+            [
+                "camera_lost",
+                "disk_full",
+                "worker_failed:camera",
+                "worker_failed:analyzer",
+                "worker_failed:pipeline",
+                "worker_failed:storage"
+            ]
+        );
+        assert_eq!(
+            interrupted(&Screen::Identify(IdentifyState::default())),
+            interrupted(&pose)
+        );
+        let analysing = Screen::Processing {
+            started: Duration::ZERO,
+            stage: ProcessingStage::Analysing,
+        };
+        assert_eq!(
+            interrupted(&analysing),
+            [
+                "disk_full",
+                "worker_failed:pipeline",
+                "worker_failed:storage"
+            ]
+        );
+        let review = Screen::Review(ReviewState {
+            outcome: ProcessOutcome::default(),
+            retakes_left: 1,
+            save: SaveState::Idle,
+        });
+        assert_eq!(interrupted(&review), ["disk_full", "worker_failed:storage"]);
+        let failsafe = Screen::Failsafe {
+            causes: BTreeSet::from([Fault::CameraLost]),
+        };
+        assert!(interrupted(&failsafe).is_empty());
+        assert!(interrupted(&Screen::OutOfService).is_empty());
+    }
+
+    #[test]
+    fn every_fault_has_calm_texts() {
+        for fault in ALL {
+            assert!(!fault.text(Language::Zh).is_empty() && !fault.text(Language::En).is_empty());
         }
     }
 }
