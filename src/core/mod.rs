@@ -4,4 +4,5 @@
 pub mod face;
 pub mod flow;
 pub mod geometry;
+pub mod locale;
 pub mod spec;

@@ -13,7 +13,7 @@ use idbooth::core::flow::{
 pub const STUDENT_NO: &str = "2026123456";
 
 pub fn settings() -> FlowSettings {
-    FlowSettings::from_config(&KioskConfig::default())
+    KioskConfig::default().flow_settings()
 }
 
 pub fn ms(value: u64) -> Duration {

@@ -5,7 +5,7 @@
 //! Owns the policy only; the shell detects faults (watchdogs, free-space probes, print status) and reports
 //! both their start and their end.
 
-use crate::config::Language;
+use crate::core::locale::Language;
 
 use super::screen::{ProcessingStage, Screen};
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::config::Language;
+use crate::core::locale::Language;
 
 /// One instruction for the person in front of the camera. Directions are as the student sees the mirrored
 /// preview: `MoveLeft` asks them to move towards their own left.

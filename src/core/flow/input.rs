@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::config::{Language, StudentNoFormat};
+use crate::core::locale::{Language, StudentNoFormat};
 
 /// Shortest text accepted as an image-collection code. 学信网 采集码 are encrypted, opaque payloads (they
 /// carry a unique number plus masked name and ID number: 教学服〔2022〕10号 notice, as relayed by university

@@ -27,7 +27,7 @@ mod timers;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::config::Language;
+use crate::core::locale::Language;
 
 pub use effect::{Effect, SaveRequest};
 pub use event::{
