@@ -89,15 +89,37 @@ pub fn with_huffman_tables(data: &[u8]) -> Cow<'_, [u8]> {
 /// BT.601 limited-range YCbCr to RGB in 8.8 fixed point (the integer form Microsoft documents in
 /// "Converting 8-bit YUV to RGB888"; UVC webcams stream limited-range BT.601).
 pub fn yuv_to_rgb(luma: u8, cb: u8, cr: u8) -> [u8; 3] {
-    let luma = i32::from(luma) - 16;
-    let cb = i32::from(cb) - 128;
-    let cr = i32::from(cr) - 128;
-    let clamp = |fixed: i32| ((fixed + 128) >> 8).clamp(0, 255) as u8;
-    [
-        clamp(298 * luma + 409 * cr),
-        clamp(298 * luma - 100 * cb - 208 * cr),
-        clamp(298 * luma + 516 * cb),
-    ]
+    Chroma::new(cb, cr).apply(luma)
+}
+
+/// The chroma terms of the BT.601 equations, shared by the two or four pixels of a subsampled block.
+#[derive(Debug, Clone, Copy)]
+struct Chroma {
+    red: i32,
+    green: i32,
+    blue: i32,
+}
+
+impl Chroma {
+    fn new(cb: u8, cr: u8) -> Self {
+        let cb = i32::from(cb) - 128;
+        let cr = i32::from(cr) - 128;
+        Self {
+            red: 409 * cr + 128,
+            green: -100 * cb - 208 * cr + 128,
+            blue: 516 * cb + 128,
+        }
+    }
+
+    fn apply(self, luma: u8) -> [u8; 3] {
+        let luma = 298 * (i32::from(luma) - 16);
+        let clamp = |fixed: i32| (fixed >> 8).clamp(0, 255) as u8;
+        [
+            clamp(luma + self.red),
+            clamp(luma + self.green),
+            clamp(luma + self.blue),
+        ]
+    }
 }
 
 /// Bytes per row, allowing drivers that pad rows (`bytesperline` > width * bytes per pixel).
@@ -141,8 +163,9 @@ pub fn yuyv_to_rgb(data: &[u8], width: u32, height: u32) -> Result<RgbImage, Cam
     {
         let src_pairs = src_row[..w * YUYV_BYTES_PER_PIXEL].chunks_exact(4);
         for (quad, dst) in src_pairs.zip(dst_row.chunks_exact_mut(2 * RGB_CHANNELS)) {
-            dst[..3].copy_from_slice(&yuv_to_rgb(quad[0], quad[1], quad[3]));
-            dst[3..].copy_from_slice(&yuv_to_rgb(quad[2], quad[1], quad[3]));
+            let chroma = Chroma::new(quad[1], quad[3]);
+            dst[..3].copy_from_slice(&chroma.apply(quad[0]));
+            dst[3..].copy_from_slice(&chroma.apply(quad[2]));
         }
     }
     image_from(width, height, rgb)
@@ -160,9 +183,11 @@ pub fn nv12_to_rgb(data: &[u8], width: u32, height: u32) -> Result<RgbImage, Cam
     for (row, dst_row) in rgb.chunks_exact_mut(w * RGB_CHANNELS).enumerate() {
         let y_row = &y_plane[row * stride..row * stride + w];
         let uv_row = &uv_plane[(row / 2) * stride..(row / 2) * stride + w];
-        for (col, dst) in dst_row.chunks_exact_mut(RGB_CHANNELS).enumerate() {
-            let pair = col & !1;
-            dst.copy_from_slice(&yuv_to_rgb(y_row[col], uv_row[pair], uv_row[pair + 1]));
+        let pairs = y_row.chunks_exact(2).zip(uv_row.chunks_exact(2));
+        for ((lumas, uv), dst) in pairs.zip(dst_row.chunks_exact_mut(2 * RGB_CHANNELS)) {
+            let chroma = Chroma::new(uv[0], uv[1]);
+            dst[..3].copy_from_slice(&chroma.apply(lumas[0]));
+            dst[3..].copy_from_slice(&chroma.apply(lumas[1]));
         }
     }
     image_from(width, height, rgb)

@@ -13,7 +13,7 @@ use image::RgbImage;
 
 use super::CameraError;
 use super::demo_stage::{DemoAssets, demo_assets};
-use super::device::{DeviceInfo, list_devices};
+use super::device_list::{DeviceInfo, list_devices};
 use super::mode::{CameraMode, PixelFormat};
 use super::source::{FrameSource, SourceInfo, SourceKind, StillImage, StillRequest};
 

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod demo;
 mod demo_stage;
 pub mod device;
+pub mod device_list;
 pub mod fake;
 pub mod file;
 mod jpeg_tables;
@@ -22,16 +23,19 @@ pub mod preview;
 mod session;
 pub mod settings;
 pub mod source;
+pub mod status;
 pub mod watchdog;
 pub mod worker;
 
+pub use device_list::DeviceInfo;
 pub use fake::{FakeCamera, FakeStats, FakeStep};
 pub use mode::{CameraMode, ModeRequest, Negotiation, PixelFormat, Refusal};
 pub use preview::{PreviewSize, fill_preview_rgba};
-pub use settings::{CameraSettings, DeviceSelector, SourceSpec};
+pub use settings::{CameraSettings, DeviceSelector, SourceSpec, format_preference};
 pub use source::{FrameSource, SourceFactory, SourceInfo, SourceKind, StillImage, StillRequest};
+pub use status::{CameraDiagnostics, CameraStatus, Capture, Frame};
 pub use watchdog::{Watchdog, WatchdogAction, WatchdogConfig};
-pub use worker::{CameraDiagnostics, CameraHandle, CameraStatus, Capture, Frame, Waker};
+pub use worker::{CameraHandle, Waker};
 
 use std::path::PathBuf;
 

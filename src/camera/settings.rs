@@ -20,11 +20,32 @@ pub const DEFAULT_WATCHDOG_MS: u64 = 2000;
 /// First reconnect attempt after a loss; doubles per failed attempt up to the maximum.
 pub const DEFAULT_RECONNECT_INITIAL_MS: u64 = 250;
 pub const DEFAULT_RECONNECT_MAX_MS: u64 = 5000;
-/// Auto-exposure of UVC webcams settles within a few frames after a change; 200 ms covers 6 frames
-/// at 30 fps without making the person wait noticeably.
-pub const DEFAULT_SETTLE_MS: u64 = 200;
+/// Auto-exposure of UVC webcams settles within a few frames after a change; 300 ms (9 frames at
+/// 30 fps) also lets the person's blink or movement at the end of the countdown pass.
+pub const DEFAULT_SETTLE_MS: u64 = 300;
 /// Frames to throw away after a mode switch (the first ones are often dark or half-written).
-pub const DEFAULT_DISCARD_FRAMES: u32 = 5;
+pub const DEFAULT_DISCARD_FRAMES: u32 = 3;
+/// Format order when nothing in particular is preferred: MJPEG first (720p at 30 fps fits USB 2 only
+/// compressed), then the raw formats.
+pub const DEFAULT_FORMAT_ORDER: [PixelFormat; 3] =
+    [PixelFormat::Mjpeg, PixelFormat::Yuyv, PixelFormat::Nv12];
+
+/// The preference list for kiosk.toml's `camera.format`: `"any"` gives the default order, a format
+/// name puts that format first and keeps the others as fallbacks.
+pub fn format_preference(name: &str) -> Result<Vec<PixelFormat>, CameraError> {
+    if name.trim().eq_ignore_ascii_case("any") {
+        return Ok(DEFAULT_FORMAT_ORDER.to_vec());
+    }
+    let preferred = PixelFormat::parse(name)?;
+    let mut order = vec![preferred];
+    order.extend(
+        DEFAULT_FORMAT_ORDER
+            .iter()
+            .copied()
+            .filter(|f| *f != preferred),
+    );
+    Ok(order)
+}
 
 /// Everything the camera worker needs. The lead's config maps kiosk.toml into this struct.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +77,7 @@ impl Default for CameraSettings {
             width: DEFAULT_WIDTH,
             height: DEFAULT_HEIGHT,
             fps: DEFAULT_FPS,
-            format_preference: vec![PixelFormat::Mjpeg, PixelFormat::Yuyv, PixelFormat::Nv12],
+            format_preference: DEFAULT_FORMAT_ORDER.to_vec(),
             mirror: true,
             watchdog_ms: DEFAULT_WATCHDOG_MS,
             reconnect_initial_ms: DEFAULT_RECONNECT_INITIAL_MS,
@@ -288,6 +309,32 @@ mod tests {
         assert_eq!(settings.watchdog_ms, 2000);
         assert!(settings.mirror);
         assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn the_configured_format_goes_first_and_the_others_stay_as_fallbacks() {
+        assert_eq!(
+            format_preference("any").ok(),
+            Some(DEFAULT_FORMAT_ORDER.to_vec())
+        );
+        assert_eq!(
+            format_preference("yuyv").ok(),
+            Some(vec![
+                PixelFormat::Yuyv,
+                PixelFormat::Mjpeg,
+                PixelFormat::Nv12
+            ])
+        );
+        assert_eq!(
+            format_preference("GRAY").ok(),
+            Some(vec![
+                PixelFormat::Gray,
+                PixelFormat::Mjpeg,
+                PixelFormat::Yuyv,
+                PixelFormat::Nv12
+            ])
+        );
+        assert!(format_preference("h264").is_err());
     }
 
     #[test]

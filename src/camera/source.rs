@@ -13,7 +13,8 @@ use image::RgbImage;
 
 use super::CameraError;
 use super::demo::DemoSource;
-use super::device::{DeviceInfo, DeviceSource, DeviceTarget, list_devices};
+use super::device::{DeviceSource, DeviceTarget};
+use super::device_list::{DeviceInfo, list_devices};
 use super::file::FileSource;
 use super::mode::{CameraMode, ModeRequest, Negotiation};
 use super::settings::{CameraSettings, SourceSpec};

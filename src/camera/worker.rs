@@ -15,11 +15,10 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded, never, select};
 use image::RgbImage;
 
 use super::CameraError;
-use super::device::DeviceInfo;
-use super::mode::{CameraMode, Negotiation};
 use super::session::{Session, SessionEvent};
 use super::settings::CameraSettings;
 use super::source::{SourceFactory, SourceInfo, SourceKind, StillImage, StillRequest, factory_for};
+use super::status::{CameraDiagnostics, CameraStatus, Capture, Frame};
 use super::watchdog::{Watchdog, WatchdogAction, WatchdogConfig};
 
 /// The worker wakes at least this often to check the watchdog and the stop flag.
@@ -36,84 +35,6 @@ const FPS_SMOOTHING: f32 = 0.1;
 /// Called from the worker thread whenever there is something new (the app passes
 /// `egui::Context::request_repaint`).
 pub type Waker = Box<dyn Fn() + Send>;
-
-/// A live frame (RGB, not mirrored).
-#[derive(Debug, Clone)]
-pub struct Frame {
-    pub image: Arc<RgbImage>,
-    /// Increases by one per published frame, across reconnections.
-    pub seq: u64,
-    pub captured_at: Instant,
-}
-
-/// A full-resolution still.
-#[derive(Debug, Clone)]
-pub struct Capture {
-    pub image: Arc<RgbImage>,
-    pub mode: CameraMode,
-    pub captured_at: Instant,
-    pub source_kind: SourceKind,
-    /// Taken from the demo source: never anyone's photo.
-    pub demo: bool,
-}
-
-/// Where the camera is. The UI shows "摄像头重连中 / Reconnecting camera" while `Lost` or `Reconnecting`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CameraStatus {
-    Starting,
-    Live {
-        mode: CameraMode,
-        source_kind: SourceKind,
-        demo: bool,
-    },
-    /// No frames since `since` (the last frame, or the start of the failed connection).
-    Lost {
-        since: Instant,
-    },
-    /// Trying to reopen; `attempt` counts from 1 since the camera was last live.
-    Reconnecting {
-        attempt: u32,
-    },
-    /// The source cannot work as configured (missing file, no usable mode); retried slowly.
-    Failed(String),
-}
-
-impl CameraStatus {
-    pub fn is_live(&self) -> bool {
-        matches!(self, Self::Live { .. })
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::Starting => "starting".to_owned(),
-            Self::Live { mode, .. } => format!("live {mode}"),
-            Self::Lost { .. } => "lost".to_owned(),
-            Self::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})"),
-            Self::Failed(reason) => format!("failed: {reason}"),
-        }
-    }
-}
-
-/// What staff see on the diagnostics page.
-#[derive(Debug, Clone, Default)]
-pub struct CameraDiagnostics {
-    /// The configured `camera.source`.
-    pub configured_source: String,
-    pub source_name: Option<String>,
-    pub source_kind: Option<SourceKind>,
-    pub demo: bool,
-    pub mode: Option<CameraMode>,
-    pub negotiation: Option<Negotiation>,
-    pub devices: Vec<DeviceInfo>,
-    pub frames_published: u64,
-    /// Frames replaced before the app read them (the app was busy; harmless unless it grows fast).
-    pub frames_replaced_unread: u64,
-    pub measured_fps: f32,
-    pub last_frame_at: Option<Instant>,
-    pub sessions_started: u64,
-    pub losses: u64,
-    pub last_error: Option<String>,
-}
 
 enum Command {
     Still,
