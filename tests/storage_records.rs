@@ -51,6 +51,17 @@ fn open_creates_the_data_dir_with_wal_and_foreign_keys() -> TestResult {
     assert_eq!(mode, "wal");
     let auto_vacuum: i64 = conn.query_row("PRAGMA auto_vacuum", [], |row| row.get(0))?;
     assert_eq!(auto_vacuum, 2, "incremental");
+    drop(conn);
+
+    // An idle checkpoint moves every committed frame into the database file.
+    let mut store = store;
+    store.create_submission(&submission("20240009"), &capture(0, "x"), &booth(), T0)?;
+    let checkpoint = store.checkpoint()?;
+    assert!(
+        !checkpoint.busy && checkpoint.wal_frames > 0,
+        "{checkpoint:?}"
+    );
+    assert_eq!(checkpoint.checkpointed_frames, checkpoint.wal_frames);
     Ok(())
 }
 

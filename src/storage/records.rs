@@ -381,9 +381,14 @@ impl Store {
     pub fn review_queue(&self, page: u32, page_size: u32) -> Result<ReviewPage, StorageError> {
         self.read(|conn| {
             let pending = RecordStatus::PendingReview.as_str();
+            // The page is cut from the covering index alone (status, queued_at, id); only its rows are
+            // joined. With OFFSET on the joined query SQLite would join every skipped row: page 500 of
+            // 70 000 pending took 75 ms that way, against ~1 ms now.
             let sql = format!(
-                "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE r.status = ?1
-                 ORDER BY r.queued_at, r.id LIMIT ?2 OFFSET ?3"
+                "SELECT {SUMMARY_COLUMNS} FROM
+                     (SELECT id FROM records WHERE status = ?1 ORDER BY queued_at, id LIMIT ?2 OFFSET ?3) page
+                 JOIN records r ON r.id = page.id LEFT JOIN roster ro ON ro.student_no = r.student_no
+                 ORDER BY r.queued_at, r.id"
             );
             let offset = i64::from(page) * i64::from(page_size);
             let items = conn

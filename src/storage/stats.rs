@@ -25,26 +25,32 @@ pub struct PurgeReport {
     pub cutoff_unix_s: i64,
 }
 
-fn count(
+/// Runs a single-number query over `[start, end)` bound as `?1` and `?2`.
+fn sum_in_window(conn: &Connection, sql: &str, window: TimeWindow) -> Result<u64, StorageError> {
+    let value: i64 = conn
+        .prepare_cached(sql)?
+        .query_row(params![window.start_unix_s, window.end_unix_s], |row| {
+            row.get(0)
+        })?;
+    Ok(value.unsigned_abs())
+}
+
+/// Audit lines of one action within the window.
+fn audited(
     conn: &Connection,
-    sql: &str,
+    action: AuditAction,
     window: TimeWindow,
-    action: Option<AuditAction>,
 ) -> Result<u64, StorageError> {
-    let value: i64 = conn.prepare_cached(sql)?.query_row(
-        params![
-            window.start_unix_s,
-            window.end_unix_s,
-            action.map(AuditAction::as_str)
-        ],
-        |row| row.get(0),
-    )?;
+    let value: i64 = conn
+        .prepare_cached("SELECT count(*) FROM audit WHERE action = ?3 AND at >= ?1 AND at < ?2")?
+        .query_row(
+            params![window.start_unix_s, window.end_unix_s, action.as_str()],
+            |row| row.get(0),
+        )?;
     Ok(value.unsigned_abs())
 }
 
 fn period_stats(conn: &Connection, window: TimeWindow) -> Result<PeriodStats, StorageError> {
-    const AUDIT_COUNT: &str =
-        "SELECT count(*) FROM audit WHERE action = ?3 AND at >= ?1 AND at < ?2";
     let by_reason = conn
         .prepare_cached(
             "SELECT j.value, count(*) AS n FROM audit a, json_each(a.reasons) j
@@ -60,23 +66,21 @@ fn period_stats(conn: &Connection, window: TimeWindow) -> Result<PeriodStats, St
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(PeriodStats {
         window,
-        submitted: count(conn, AUDIT_COUNT, window, Some(AuditAction::Submitted))?,
-        captured: count(
+        submitted: audited(conn, AuditAction::Submitted, window)?,
+        captured: sum_in_window(
             conn,
-            "SELECT count(*) FROM captures WHERE captured_at >= ?1 AND captured_at < ?2 AND ?3 IS NULL",
+            "SELECT count(*) FROM captures WHERE captured_at >= ?1 AND captured_at < ?2",
             window,
-            None,
         )?,
-        approved: count(conn, AUDIT_COUNT, window, Some(AuditAction::Approved))?,
-        rejected: count(conn, AUDIT_COUNT, window, Some(AuditAction::Rejected))?,
+        approved: audited(conn, AuditAction::Approved, window)?,
+        rejected: audited(conn, AuditAction::Rejected, window)?,
         rejected_by_reason: by_reason,
-        exported: count(conn, AUDIT_COUNT, window, Some(AuditAction::Exported))?,
-        printed_copies: count(
+        exported: audited(conn, AuditAction::Exported, window)?,
+        printed_copies: sum_in_window(
             conn,
             "SELECT coalesce(sum(copies), 0) FROM print_jobs
-             WHERE state = 'completed' AND updated_at >= ?1 AND updated_at < ?2 AND ?3 IS NULL",
+             WHERE state = 'completed' AND updated_at >= ?1 AND updated_at < ?2",
             window,
-            None,
         )?,
     })
 }
