@@ -5,4 +5,5 @@ pub mod face;
 pub mod flow;
 pub mod geometry;
 pub mod locale;
+pub mod record;
 pub mod spec;
