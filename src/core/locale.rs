@@ -8,10 +8,6 @@ pub enum Language {
     En,
 }
 
-/// A student-number format: length bounds and allowed characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StudentNoFormat {
-    pub min_len: usize,
-    pub max_len: usize,
-    pub digits_only: bool,
-}
+/// A student-number format: length bounds and allowed characters (one type shared by the booth flow
+/// and the store).
+pub type StudentNoFormat = super::record::StudentNoRule;
