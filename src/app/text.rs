@@ -45,6 +45,23 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "See the pre-check result at once; staff approve it afterwards",
     ),
     ("language.toggle", "English", "中文"),
+    (
+        "camera.demo",
+        "演示摄像头：未连接摄像头",
+        "Demo camera: no camera connected",
+    ),
+    ("camera.starting", "正在打开摄像头…", "Opening the camera…"),
+    ("camera.reconnecting", "摄像头重连中", "Reconnecting camera"),
+    (
+        "camera.failed",
+        "摄像头不可用，请联系工作人员",
+        "Camera unavailable, please ask staff",
+    ),
+    (
+        "attract.mirror",
+        "看看镜头里的自己",
+        "This is what the camera sees",
+    ),
 ];
 
 /// The text for `key` in `lang`; the key itself when it is missing (a test keeps that from happening).

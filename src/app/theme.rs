@@ -16,6 +16,9 @@ pub const GOOD: Color32 = Color32::from_rgb(0x1B, 0x7F, 0x3B);
 pub const BAD: Color32 = Color32::from_rgb(0xB3, 0x26, 0x1E);
 pub const WARN: Color32 = Color32::from_rgb(0xA8, 0x5F, 0x00);
 
+/// Fraction of its column the live preview may fill.
+pub const PREVIEW_FILL: f32 = 0.85;
+
 /// Physical size of the smallest touch target (WCAG / kiosk guidance: ≥ 15 mm).
 pub const MIN_TOUCH_MM: f32 = 15.0;
 /// Logical points per millimetre at egui's 96-dpi reference.
