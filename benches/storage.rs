@@ -3,6 +3,7 @@
 //! tempdir; the 100 000 records go through the real `create_submission` (with `Durability::Normal` to
 //! build them in seconds rather than one fsync each), then the file is reopened with the defaults.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -96,6 +97,14 @@ impl InsertFixture {
     }
 }
 
+impl InsertFixture {
+    fn insert(&mut self, (sub, capture): &(Submission, NewCapture)) -> RecordId {
+        self.store
+            .create_submission(sub, capture, &self.booth, T0)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
 fn insert_with_2mb_capture(c: &mut Criterion) {
     let mut group = c.benchmark_group("storage");
     group
@@ -104,37 +113,29 @@ fn insert_with_2mb_capture(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(6));
     // The booth design: the io worker checkpoints between students (untimed setup here), so the commit
     // the student waits for appends 2 MB to the WAL and fsyncs it.
-    let mut booth = InsertFixture::new();
+    let booth = RefCell::new(InsertFixture::new());
     group.bench_function(
         "insert record with 2 MB capture, idle checkpoint (synchronous=FULL)",
         |b| {
             b.iter_batched(
                 || {
-                    booth.store.checkpoint().unwrap_or_else(|e| panic!("{e}"));
-                    booth.next()
+                    let mut fixture = booth.borrow_mut();
+                    fixture.store.checkpoint().unwrap_or_else(|e| panic!("{e}"));
+                    fixture.next()
                 },
-                |(sub, capture)| {
-                    booth
-                        .store
-                        .create_submission(&sub, &capture, &booth.booth, T0)
-                        .unwrap_or_else(|e| panic!("{e}"))
-                },
+                |input| booth.borrow_mut().insert(&input),
                 BatchSize::PerIteration,
             );
         },
     );
     // Worst case: nobody checkpoints, SQLite's automatic checkpoint runs inside every other commit.
-    let mut busy = InsertFixture::new();
+    let busy = RefCell::new(InsertFixture::new());
     group.bench_function(
         "insert record with 2 MB capture, in-line auto checkpoint (synchronous=FULL)",
         |b| {
             b.iter_batched(
-                || busy.next(),
-                |(sub, capture)| {
-                    busy.store
-                        .create_submission(&sub, &capture, &busy.booth, T0)
-                        .unwrap_or_else(|e| panic!("{e}"))
-                },
+                || busy.borrow_mut().next(),
+                |input| busy.borrow_mut().insert(&input),
                 BatchSize::PerIteration,
             );
         },

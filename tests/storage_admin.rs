@@ -195,7 +195,7 @@ fn a_gbk_roster_gets_a_clear_error() -> TestResult {
     let gbk: &[u8] = b"\xd1\xa7\xba\xc5,\xd0\xd5\xc3\xfb\n20240001,\xd5\xc5\xc8\xfd\n";
     match store.import_roster(gbk, &options(), &Actor::Cli, T0) {
         Err(StorageError::RosterMapping(message)) => {
-            assert!(message.contains("CSV UTF-8"), "{message}")
+            assert!(message.contains("CSV UTF-8"), "{message}");
         }
         other => panic!("expected an encoding error, got {other:?}"),
     }
