@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use egui::epaint::text::{FontData, FontDefinitions, FontFamily, FontId, Fonts, TextOptions};
 use egui::Color32;
+use egui::epaint::text::{FontData, FontDefinitions, FontFamily, FontId, Fonts, TextOptions};
 use idbooth::print::font::{BUNDLED_CJK_FONT_KEY, BUNDLED_CJK_FONT_OTF};
 
 /// Booth and caption text: common hanzi, a name, digits, full-width punctuation.
@@ -18,7 +18,10 @@ fn only_bundled_font() -> FontDefinitions {
         Arc::new(FontData::from_static(BUNDLED_CJK_FONT_OTF)),
     );
     let mut families = BTreeMap::new();
-    families.insert(FontFamily::Proportional, vec![BUNDLED_CJK_FONT_KEY.to_owned()]);
+    families.insert(
+        FontFamily::Proportional,
+        vec![BUNDLED_CJK_FONT_KEY.to_owned()],
+    );
     let mut definitions = FontDefinitions::empty();
     definitions.font_data = font_data;
     definitions.families = families;
@@ -38,13 +41,27 @@ fn inked_atlas_pixels(fonts: &Fonts) -> usize {
 fn egui_rasterizes_cjk_text_with_the_bundled_font() {
     let mut fonts = Fonts::new(TextOptions::default(), only_bundled_font());
     let font_id = FontId::proportional(32.0);
-    assert!(fonts.has_glyphs(&font_id, SAMPLE), "bundled font lacks glyphs of {SAMPLE}");
+    assert!(
+        fonts.has_glyphs(&font_id, SAMPLE),
+        "bundled font lacks glyphs of {SAMPLE}"
+    );
     let before = inked_atlas_pixels(&fonts);
-    let galley = fonts.with_pixels_per_point(1.0).layout_no_wrap(SAMPLE.to_owned(), font_id, Color32::BLACK);
+    let galley =
+        fonts
+            .with_pixels_per_point(1.0)
+            .layout_no_wrap(SAMPLE.to_owned(), font_id, Color32::BLACK);
     let after = inked_atlas_pixels(&fonts);
     // 30 glyphs at 32 px: each CJK glyph inks well over 100 atlas pixels when its outline is drawn.
-    assert!(after - before > 30 * 100, "atlas gained only {} inked pixels", after - before);
-    assert!(galley.size().x > 20.0 * 32.0 * 0.8, "text too narrow: {:?}", galley.size());
+    assert!(
+        after - before > 30 * 100,
+        "atlas gained only {} inked pixels",
+        after - before
+    );
+    assert!(
+        galley.size().x > 20.0 * 32.0 * 0.8,
+        "text too narrow: {:?}",
+        galley.size()
+    );
 }
 
 #[test]

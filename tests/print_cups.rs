@@ -1,0 +1,282 @@
+//! Printing through a real CUPS: the `idbooth-pdf` queue (cups-pdf backend) that tests/cups-setup.sh
+//! creates. A sheet goes in over IPP, the printed PDF must come out in the cups-pdf folder at the sheet's
+//! paper size, and a disabled queue must be an error, never a success.
+//!
+//! When cupsd is not reachable these tests FAIL with instructions, unless IDBOOTH_SKIP_CUPS=1 is set (then
+//! they print a skip note and pass).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use idbooth::core::spec::builtin_profiles;
+use idbooth::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
+use idbooth::print::fake::FakeSpooler;
+use idbooth::print::font::CaptionFonts;
+use idbooth::print::job::{
+    JobContext, JobLog, JobOutcome, LogError, PrintError, PrintPolicy, ThreadPause, print_and_watch,
+};
+use idbooth::print::layout::{SheetKind, layout_for_profile};
+use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
+use idbooth::print::photo::PrintPhoto;
+use idbooth::print::spool::{PrinterState, SpoolError, SpoolJob, SpoolJobId, Spooler};
+use image::ImageEncoder;
+
+const PRINTER: &str = "idbooth-pdf";
+/// Where tests/cups-setup.sh points cups-pdf.
+const DEFAULT_OUTPUT_DIR: &str = "/var/spool/cups-pdf/idbooth";
+/// PostScript points per inch.
+const PT_PER_INCH: f32 = 72.0;
+
+/// The CUPS tests share one queue; one disables it. Run them one at a time.
+static QUEUE: Mutex<()> = Mutex::new(());
+
+fn queue_lock() -> MutexGuard<'static, ()> {
+    QUEUE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The spooler for the test queue, or `None` (with a note) when CUPS tests are explicitly skipped.
+fn cups() -> Option<CupsSpooler> {
+    if std::env::var("IDBOOTH_SKIP_CUPS").is_ok_and(|v| v == "1") {
+        eprintln!("skipping CUPS test: IDBOOTH_SKIP_CUPS=1");
+        return None;
+    }
+    let spooler = CupsSpooler::new(DEFAULT_CUPS_SERVER, PRINTER).unwrap();
+    match spooler.printer_status() {
+        Ok(status) if status.state == PrinterState::Missing => panic!(
+            "cupsd runs but has no queue {PRINTER}: run tests/cups-setup.sh as root (or set IDBOOTH_SKIP_CUPS=1)"
+        ),
+        Ok(_) => Some(spooler),
+        Err(error) => panic!(
+            "cupsd is not reachable at {DEFAULT_CUPS_SERVER} ({error}): run tests/cups-setup.sh as root to start it \
+             and add the {PRINTER} queue, or set IDBOOTH_SKIP_CUPS=1 to skip the CUPS tests"
+        ),
+    }
+}
+
+fn output_dir() -> PathBuf {
+    PathBuf::from(
+        std::env::var("IDBOOTH_CUPS_PDF_DIR").unwrap_or_else(|_| DEFAULT_OUTPUT_DIR.to_owned()),
+    )
+}
+
+fn one_inch_sheet_pdf() -> SpoolJob {
+    let spec = builtin_profiles()
+        .into_iter()
+        .find(|p| p.name == "one_inch")
+        .unwrap();
+    let source = image::open(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/faces/good_london_001_neutral.jpg"),
+    )
+    .unwrap()
+    .resize_to_fill(
+        spec.width_px,
+        spec.height_px,
+        image::imageops::FilterType::Triangle,
+    )
+    .to_rgb8();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .write_image(
+            source.as_raw(),
+            source.width(),
+            source.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    let layout = layout_for_profile(SheetKind::SixInch, &spec, true).unwrap();
+    let photos = [SheetPhoto {
+        photo: PrintPhoto::for_profile(jpeg, &spec).unwrap(),
+        caption: Some(Caption {
+            name: "王小明".into(),
+            student_no: "2024019999".into(),
+        }),
+    }];
+    let request = SheetRequest {
+        layout: &layout,
+        photos: &photos,
+        fill: Fill::Repeat,
+        copies: 1,
+        title: "idbooth cups test",
+    };
+    SpoolJob {
+        title: format!("idbooth-test-{}", std::process::id()),
+        pdf: render_pdf(&request, &CaptionFonts::bundled().unwrap()).unwrap(),
+        copies: 1,
+        paper_mm: layout.paper_mm,
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    finished: Vec<JobOutcome>,
+}
+
+impl JobLog for Log {
+    fn sent(&mut self, _job: SpoolJobId) -> Result<(), LogError> {
+        Ok(())
+    }
+
+    fn finished(&mut self, outcome: &JobOutcome) -> Result<(), LogError> {
+        self.finished.push(outcome.clone());
+        Ok(())
+    }
+}
+
+fn print(spooler: &dyn Spooler, job: &SpoolJob, log: &mut Log) -> Result<JobOutcome, PrintError> {
+    let policy = PrintPolicy {
+        poll_interval: Duration::from_millis(200),
+        watch_limit: Duration::from_secs(60),
+        ..PrintPolicy::default()
+    };
+    let mut ignore = |_| {};
+    let mut context = JobContext {
+        policy,
+        pause: &ThreadPause,
+        log,
+        progress: &mut ignore,
+    };
+    print_and_watch(spooler, job, 0, &mut context)
+}
+
+/// The cups-pdf output of job `id` (file names carry "job_<id>"), waiting briefly for the backend.
+fn printed_file(id: SpoolJobId) -> PathBuf {
+    let dir = output_dir();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir(&dir)
+            .unwrap_or_else(|error| panic!("cups-pdf output folder {}: {error}", dir.display()))
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let tag = format!("job_{}", id.0);
+                name.ends_with(".pdf")
+                    && (name.starts_with(&format!("{tag}-"))
+                        || name.ends_with(&format!("{tag}.pdf")))
+            });
+        if let Some(path) = found {
+            return path;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no cups-pdf output for job {id} in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Page size in points from `pdfinfo`.
+fn page_size_pt(pdf: &Path) -> (f32, f32) {
+    let output = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils) is needed");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("Page size:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let numbers: Vec<f32> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn a_sheet_printed_through_cups_comes_out_at_its_paper_size() {
+    let _queue = queue_lock();
+    let Some(spooler) = cups() else { return };
+    let job = one_inch_sheet_pdf();
+    let mut log = Log::default();
+    let outcome = print(&spooler, &job, &mut log).unwrap();
+    let JobOutcome::Completed { job: id } = outcome else {
+        panic!("job did not complete: {outcome:?}");
+    };
+    assert_eq!(log.finished, [JobOutcome::Completed { job: id }]);
+    let printed = printed_file(id);
+    let bytes = std::fs::read(&printed).unwrap();
+    assert!(
+        bytes.starts_with(b"%PDF"),
+        "{} is not a PDF",
+        printed.display()
+    );
+    // 4 x 6 in, in either orientation, within a point.
+    let (width_pt, height_pt) = page_size_pt(&printed);
+    let (short, long) = (width_pt.min(height_pt), width_pt.max(height_pt));
+    assert!(
+        (short - 4.0 * PT_PER_INCH).abs() <= 1.0 && (long - 6.0 * PT_PER_INCH).abs() <= 1.0,
+        "{width_pt} x {height_pt} pt"
+    );
+    let status = spooler.job_status(id).unwrap();
+    assert!(status.state.is_final());
+}
+
+/// Re-enables the queue even when an assertion fails.
+struct Reenable;
+
+impl Drop for Reenable {
+    fn drop(&mut self) {
+        let _ = Command::new("cupsenable").arg(PRINTER).status();
+    }
+}
+
+#[test]
+fn a_disabled_queue_is_reported_as_paused_and_nothing_is_sent() {
+    let _queue = queue_lock();
+    let Some(spooler) = cups() else { return };
+    let _reenable = Reenable;
+    let disabled = Command::new("cupsdisable")
+        .args(["-r", "idbooth test: paused", PRINTER])
+        .status()
+        .expect("cupsdisable (cups-client) is needed");
+    assert!(
+        disabled.success(),
+        "cupsdisable failed (run as root or lpadmin member)"
+    );
+    assert_eq!(
+        spooler.printer_status().unwrap().state,
+        PrinterState::Paused
+    );
+    let job = one_inch_sheet_pdf();
+    let mut log = Log::default();
+    match print(&spooler, &job, &mut log) {
+        Err(PrintError::PrinterNotReady { status, .. }) => {
+            assert_eq!(status.state, PrinterState::Paused);
+            assert!(status.message.contains("idbooth test"), "{status:?}");
+        }
+        other => panic!("a disabled printer must be an error, got {other:?}"),
+    }
+    assert!(log.finished.is_empty());
+}
+
+#[test]
+fn unknown_queues_are_missing_not_errors_of_the_server() {
+    let Some(_spooler) = cups() else { return };
+    let missing = CupsSpooler::new(DEFAULT_CUPS_SERVER, "idbooth-no-such-queue").unwrap();
+    assert_eq!(
+        missing.printer_status().unwrap().state,
+        PrinterState::Missing
+    );
+    let job = SpoolJob {
+        title: "x".into(),
+        pdf: b"%PDF-1.4".to_vec(),
+        copies: 1,
+        paper_mm: idbooth::print::layout::A4_PAPER,
+    };
+    assert!(matches!(
+        missing.submit(&job),
+        Err(SpoolError::PrinterMissing(_))
+    ));
+    // The fake behaves the same way, so booth tests without CUPS see the same error.
+    let fake = FakeSpooler::new("fake");
+    fake.set_printer_state(PrinterState::Missing);
+    assert!(matches!(
+        fake.submit(&job),
+        Err(SpoolError::PrinterMissing(_))
+    ));
+}
