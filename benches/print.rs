@@ -9,7 +9,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use idbooth::core::spec::{PhotoSpec, builtin_profiles};
 use idbooth::print::font::CaptionFonts;
-use idbooth::print::layout::{SheetKind, layout_for_profile};
+use idbooth::print::layout::{SheetKind, SheetLayout, layout_for_profile};
 use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::PrintPhoto;
 use image::ImageEncoder;
@@ -65,6 +65,16 @@ fn sheet_photo(bytes: Vec<u8>, spec: &PhotoSpec, index: usize) -> Option<SheetPh
     })
 }
 
+fn request<'a>(layout: &'a SheetLayout, photos: &'a [SheetPhoto], fill: Fill) -> SheetRequest<'a> {
+    SheetRequest {
+        layout,
+        photos,
+        fill,
+        copies: 1,
+        title: "bench",
+    }
+}
+
 fn six_inch_sheet(c: &mut Criterion) {
     let Some(spec) = builtin_profiles()
         .into_iter()
@@ -91,22 +101,15 @@ fn six_inch_sheet(c: &mut Criterion) {
         .filter_map(|(i, bytes)| sheet_photo(bytes.clone(), &spec, i))
         .collect();
     let repeat = [one];
-    let request = |photos: &'_ [SheetPhoto], fill| SheetRequest {
-        layout: &layout,
-        photos,
-        fill,
-        copies: 1,
-        title: "bench",
-    };
 
     c.bench_function("six_inch_8_photos_repeat", |b| {
         b.iter(|| {
-            render_pdf(black_box(&request(&repeat, Fill::Repeat)), &fonts).map(|pdf| pdf.len())
+            render_pdf(black_box(&request(&layout, &repeat, Fill::Repeat)), &fonts).map(|pdf| pdf.len())
         });
     });
     c.bench_function("six_inch_8_distinct_photos", |b| {
         b.iter(|| {
-            render_pdf(black_box(&request(&eight, Fill::OnePerSlot)), &fonts).map(|pdf| pdf.len())
+            render_pdf(black_box(&request(&layout, &eight, Fill::OnePerSlot)), &fonts).map(|pdf| pdf.len())
         });
     });
     c.bench_function("six_inch_8_photos_with_photo_check_and_font_load", |b| {

@@ -171,7 +171,7 @@ fn a_printer_that_needs_staff_is_an_error_before_anything_is_sent() {
 }
 
 #[test]
-fn submissions_are_retried_with_growing_backoff_then_given_up() {
+fn submissions_are_retried_after_the_configured_delay_then_given_up() {
     let spooler = FakeSpooler::new("booth");
     spooler.fail_next_submits(2);
     let recovered = run(&spooler, &sheet(1), 0, MemoryLog::default(), policy());

@@ -19,8 +19,8 @@ use crate::print::spool::{
 pub const DEFAULT_COPY_LIMIT_PER_RECORD: u32 = 2;
 /// Submissions tried before giving up when the print server does not answer.
 pub const DEFAULT_SUBMIT_ATTEMPTS: u32 = 3;
-/// Wait before the first retry; doubled for each further one (1 s, 2 s: cupsd restarts in well under 3 s).
-pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_secs(1);
+/// Wait between retries (kiosk.toml `print.retry_delay_secs`; cupsd restarts in well under this).
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Interval between job polls: a sheet takes 10–60 s on a dye-sub printer; a second is responsive enough.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long to watch a job before handing back "still waiting" (it stays queued and is re-polled later).
@@ -32,8 +32,9 @@ pub const MAX_FAILED_POLLS: u32 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrintPolicy {
     pub copy_limit_per_record: u32,
+    /// Tries of each request to an unreachable print server (1 + kiosk.toml `print.retries`).
     pub submit_attempts: u32,
-    pub retry_backoff: Duration,
+    pub retry_delay: Duration,
     pub poll_interval: Duration,
     pub watch_limit: Duration,
 }
@@ -43,7 +44,7 @@ impl Default for PrintPolicy {
         Self {
             copy_limit_per_record: DEFAULT_COPY_LIMIT_PER_RECORD,
             submit_attempts: DEFAULT_SUBMIT_ATTEMPTS,
-            retry_backoff: DEFAULT_RETRY_BACKOFF,
+            retry_delay: DEFAULT_RETRY_DELAY,
             poll_interval: DEFAULT_POLL_INTERVAL,
             watch_limit: DEFAULT_WATCH_LIMIT,
         }
@@ -158,14 +159,12 @@ fn with_retries<T>(
     pause: &dyn Pause,
     mut operation: impl FnMut() -> Result<T, SpoolError>,
 ) -> Result<T, SpoolError> {
-    let mut backoff = policy.retry_backoff;
     let mut attempt = 1;
     loop {
         match operation() {
             Err(error) if error.is_transient() && attempt < policy.submit_attempts.max(1) => {
                 tracing::warn!(%error, attempt, "print server did not answer; retrying");
-                pause.pause(backoff);
-                backoff = backoff.saturating_mul(2);
+                pause.pause(policy.retry_delay);
                 attempt += 1;
             }
             other => return other,
