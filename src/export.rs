@@ -9,6 +9,7 @@
 mod manifest;
 mod names;
 mod staging;
+mod store;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,12 +17,15 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::core::record::{ExportBatchId, RecordId};
+
 pub use manifest::{ManifestEntry, manifest_csv, manifest_json, rfc3339_utc};
 pub use names::{
     DEFAULT_NAME_TEMPLATE, Field, MAX_NAME_BYTES, NameTemplate, NameValues, RESERVED_FILE_NAMES,
     UniqueNames, sanitize_component, sanitize_file_name,
 };
 use staging::Staging;
+pub use store::StoreExport;
 
 /// Errors of an export.
 #[derive(Debug, Error)]
@@ -88,7 +92,7 @@ pub struct ExportQuery {
 /// An approved record that may be exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportCandidate {
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub student_no: String,
     /// Roster name, when the student is on the roster.
     pub name: Option<String>,
@@ -101,7 +105,7 @@ pub struct ExportCandidate {
 /// One file of a written batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedFile {
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub entry: ManifestEntry,
 }
 
@@ -110,8 +114,8 @@ pub struct ExportedFile {
 pub struct ExportedBatch {
     pub destination: PathBuf,
     pub files: Vec<ExportedFile>,
-    /// The CSV manifest's text (kept with the batch record).
-    pub manifest_csv: String,
+    /// SHA-256 of `manifest.csv`, lowercase hex: the batch record names the exact manifest it wrote.
+    pub manifest_sha256: String,
 }
 
 /// Where approved records and their photos come from, and where batches are recorded.
@@ -119,9 +123,9 @@ pub trait ExportSource {
     /// Approved records matching `query`, in approval order (oldest first, then by record id).
     fn candidates(&self, query: &ExportQuery) -> Result<Vec<ExportCandidate>, SourceError>;
     /// The standardized photo of a record, as stored.
-    fn photo(&self, record_id: i64) -> Result<Vec<u8>, SourceError>;
+    fn photo(&self, record_id: RecordId) -> Result<Vec<u8>, SourceError>;
     /// Records the batch and marks its records exported, all or nothing; returns the batch id.
-    fn record_batch(&mut self, batch: &ExportedBatch) -> Result<i64, SourceError>;
+    fn record_batch(&mut self, batch: &ExportedBatch) -> Result<ExportBatchId, SourceError>;
 }
 
 /// How to export.
@@ -141,7 +145,7 @@ pub struct ExportOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportSummary {
     /// `None` when there was nothing to export (no folder is created then).
-    pub batch_id: Option<i64>,
+    pub batch_id: Option<ExportBatchId>,
     pub destination: PathBuf,
     pub files: Vec<ExportedFile>,
     pub zip: Option<PathBuf>,
@@ -206,7 +210,7 @@ fn values_of(candidate: &ExportCandidate) -> NameValues<'_> {
         id_number: candidate.id_number.as_deref(),
         name: candidate.name.as_deref(),
         profile: &candidate.profile,
-        record_id: candidate.record_id,
+        record_id: candidate.record_id.0,
     }
 }
 
@@ -267,7 +271,7 @@ pub fn export(
     let batch = ExportedBatch {
         destination: destination.clone(),
         files,
-        manifest_csv: String::from_utf8_lossy(&csv).into_owned(),
+        manifest_sha256: hex::encode(Sha256::digest(&csv)),
     };
     let batch_id = match source.record_batch(&batch) {
         Ok(id) => id,
@@ -282,7 +286,7 @@ pub fn export(
             });
         }
     };
-    tracing::info!(batch = batch_id, photos = batch.files.len(), folder = %destination.display(), "export batch written");
+    tracing::info!(batch = batch_id.0, photos = batch.files.len(), folder = %destination.display(), "export batch written");
     Ok(ExportSummary {
         batch_id: Some(batch_id),
         zip: zip_name.map(|name| destination.join(name)),

@@ -14,6 +14,7 @@ use idbooth::export::{
     DEFAULT_NAME_TEMPLATE, ExportCandidate, ExportError, ExportOptions, ExportQuery, ExportSource, ExportedBatch,
     NameTemplate, SourceError, export,
 };
+use idbooth::core::record::{ExportBatchId, RecordId};
 use sha2::{Digest, Sha256};
 
 /// Real photos standing in for standardized captures.
@@ -34,7 +35,7 @@ fn photo_bytes(index: usize) -> Vec<u8> {
 /// An in-memory record source; exported records are skipped unless `again`.
 struct MemorySource {
     records: Vec<ExportCandidate>,
-    exported: BTreeSet<i64>,
+    exported: BTreeSet<RecordId>,
     batches: Vec<ExportedBatch>,
     delay_per_photo: Duration,
     refuse_batch: bool,
@@ -46,7 +47,7 @@ impl MemorySource {
             .iter()
             .enumerate()
             .map(|(i, no)| ExportCandidate {
-                record_id: i as i64 + 1,
+                record_id: RecordId(i as i64 + 1),
                 student_no: (*no).to_owned(),
                 name: Some(format!("学生{i}")),
                 id_number: None,
@@ -75,18 +76,18 @@ impl ExportSource for MemorySource {
             .collect())
     }
 
-    fn photo(&self, record_id: i64) -> Result<Vec<u8>, SourceError> {
+    fn photo(&self, record_id: RecordId) -> Result<Vec<u8>, SourceError> {
         std::thread::sleep(self.delay_per_photo);
-        Ok(photo_bytes(record_id as usize))
+        Ok(photo_bytes(record_id.0 as usize))
     }
 
-    fn record_batch(&mut self, batch: &ExportedBatch) -> Result<i64, SourceError> {
+    fn record_batch(&mut self, batch: &ExportedBatch) -> Result<ExportBatchId, SourceError> {
         if self.refuse_batch {
             return Err(SourceError("database is locked".into()));
         }
         self.exported.extend(batch.files.iter().map(|f| f.record_id));
         self.batches.push(batch.clone());
-        Ok(self.batches.len() as i64)
+        Ok(ExportBatchId(self.batches.len() as i64))
     }
 }
 
@@ -130,7 +131,7 @@ fn hostile_student_numbers_become_harmless_unique_files_listed_in_the_manifests(
     // Every file is the stored photo, and the manifests say so.
     for file in &summary.files {
         let bytes = std::fs::read(destination.join(&file.entry.file)).unwrap();
-        assert_eq!(bytes, photo_bytes(file.record_id as usize));
+        assert_eq!(bytes, photo_bytes(file.record_id.0 as usize));
         assert_eq!(file.entry.sha256, hex::encode(Sha256::digest(&bytes)));
     }
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(destination.join("manifest.json")).unwrap()).unwrap();
@@ -153,7 +154,7 @@ fn a_second_export_skips_what_was_exported_unless_again() {
     let first = export(&mut source, &options(root.path().join("one")), &mut |_| {}).unwrap();
     assert_eq!(first.files.len(), 2);
     source.records.push(ExportCandidate {
-        record_id: 3,
+        record_id: RecordId(3),
         student_no: "1003".into(),
         name: None,
         id_number: None,
