@@ -5,23 +5,24 @@
 //! When cupsd is not reachable these tests FAIL with instructions, unless IDBOOTH_SKIP_CUPS=1 is set (then
 //! they print a skip note and pass).
 
+mod print_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use idbooth::core::spec::builtin_profiles;
 use idbooth::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
 use idbooth::print::fake::FakeSpooler;
 use idbooth::print::font::CaptionFonts;
 use idbooth::print::job::{
     JobContext, JobLog, JobOutcome, LogError, PrintError, PrintPolicy, ThreadPause, print_and_watch,
 };
-use idbooth::print::layout::{SheetKind, layout_for_profile};
+use idbooth::print::layout::{RectMm, SheetKind, SheetLayout, layout_for_profile};
 use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::PrintPhoto;
 use idbooth::print::spool::{PrinterState, SpoolError, SpoolJob, SpoolJobId, Spooler};
-use image::ImageEncoder;
+use print_support::{assert_photo_size, jpeg_bytes, profile, profile_photo, render_page};
 
 const PRINTER: &str = "idbooth-pdf";
 /// Where tests/cups-setup.sh points cups-pdf.
@@ -42,17 +43,23 @@ fn cups() -> Option<CupsSpooler> {
         eprintln!("skipping CUPS test: IDBOOTH_SKIP_CUPS=1");
         return None;
     }
-    let spooler = CupsSpooler::new(DEFAULT_CUPS_SERVER, PRINTER).unwrap();
+    let server = server();
+    let spooler = CupsSpooler::new(&server, PRINTER).unwrap();
     match spooler.printer_status() {
         Ok(status) if status.state == PrinterState::Missing => panic!(
             "cupsd runs but has no queue {PRINTER}: run tests/cups-setup.sh as root (or set IDBOOTH_SKIP_CUPS=1)"
         ),
         Ok(_) => Some(spooler),
         Err(error) => panic!(
-            "cupsd is not reachable at {DEFAULT_CUPS_SERVER} ({error}): run tests/cups-setup.sh as root to start it \
+            "cupsd is not reachable at {server} ({error}): run tests/cups-setup.sh as root to start it \
              and add the {PRINTER} queue, or set IDBOOTH_SKIP_CUPS=1 to skip the CUPS tests"
         ),
     }
+}
+
+/// The print server: $IDBOOTH_CUPS_SERVER (host:port) or the local cupsd.
+fn server() -> String {
+    std::env::var("IDBOOTH_CUPS_SERVER").unwrap_or_else(|_| DEFAULT_CUPS_SERVER.to_owned())
 }
 
 fn output_dir() -> PathBuf {
@@ -61,31 +68,10 @@ fn output_dir() -> PathBuf {
     )
 }
 
-fn one_inch_sheet_pdf() -> SpoolJob {
-    let spec = builtin_profiles()
-        .into_iter()
-        .find(|p| p.name == "one_inch")
-        .unwrap();
-    let source = image::open(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/faces/good_london_001_neutral.jpg"),
-    )
-    .unwrap()
-    .resize_to_fill(
-        spec.width_px,
-        spec.height_px,
-        image::imageops::FilterType::Triangle,
-    )
-    .to_rgb8();
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .write_image(
-            source.as_raw(),
-            source.width(),
-            source.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
+/// A 6-inch sheet of 8 one-inch photos, and its layout.
+fn one_inch_sheet() -> (SpoolJob, SheetLayout) {
+    let spec = profile("one_inch");
+    let jpeg = jpeg_bytes(&profile_photo("bad_interfaces_066_foliage_bg.jpg", &spec));
     let layout = layout_for_profile(SheetKind::SixInch, &spec, true).unwrap();
     let photos = [SheetPhoto {
         photo: PrintPhoto::for_profile(jpeg, &spec).unwrap(),
@@ -101,12 +87,13 @@ fn one_inch_sheet_pdf() -> SpoolJob {
         copies: 1,
         title: "idbooth cups test",
     };
-    SpoolJob {
+    let job = SpoolJob {
         title: format!("idbooth-test-{}", std::process::id()),
         pdf: render_pdf(&request, &CaptionFonts::bundled().unwrap()).unwrap(),
         copies: 1,
         paper_mm: layout.paper_mm,
-    }
+    };
+    (job, layout)
 }
 
 #[derive(Default)]
@@ -191,7 +178,7 @@ fn page_size_pt(pdf: &Path) -> (f32, f32) {
 fn a_sheet_printed_through_cups_comes_out_at_its_paper_size() {
     let _queue = queue_lock();
     let Some(spooler) = cups() else { return };
-    let job = one_inch_sheet_pdf();
+    let (job, layout) = one_inch_sheet();
     let mut log = Log::default();
     let outcome = print(&spooler, &job, &mut log).unwrap();
     let JobOutcome::Completed { job: id } = outcome else {
@@ -214,6 +201,21 @@ fn a_sheet_printed_through_cups_comes_out_at_its_paper_size() {
     );
     let status = spooler.job_status(id).unwrap();
     assert!(status.state.is_final());
+
+    // 4 x 6 in paper is fed short edge first, so CUPS turns the landscape sheet a quarter turn. The grid is
+    // centred and symmetric, so either turn puts the photos at the same places: each must still be exactly
+    // its size (no fit-to-page scaling), 35 mm across and 25 mm down.
+    assert!(width_pt < height_pt, "expected a portrait page, got {width_pt} x {height_pt} pt");
+    let copy = std::env::temp_dir().join(format!("idbooth-cups-{}.pdf", id.0));
+    std::fs::copy(&printed, &copy).unwrap();
+    let page = render_page(&copy);
+    for (index, slot) in layout.slots.iter().enumerate() {
+        let RectMm { x_mm, y_mm, width_mm, height_mm } = slot.photo_mm;
+        let turned = RectMm::new(y_mm, layout.paper_mm.width_mm - x_mm - width_mm, height_mm, width_mm);
+        assert_photo_size(&page, turned, height_mm, width_mm, &format!("printed slot {index}"));
+    }
+    let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_file(copy.with_extension("png"));
 }
 
 /// Re-enables the queue even when an assertion fails.
@@ -242,7 +244,7 @@ fn a_disabled_queue_is_reported_as_paused_and_nothing_is_sent() {
         spooler.printer_status().unwrap().state,
         PrinterState::Paused
     );
-    let job = one_inch_sheet_pdf();
+    let (job, _) = one_inch_sheet();
     let mut log = Log::default();
     match print(&spooler, &job, &mut log) {
         Err(PrintError::PrinterNotReady { status, .. }) => {
@@ -257,7 +259,7 @@ fn a_disabled_queue_is_reported_as_paused_and_nothing_is_sent() {
 #[test]
 fn unknown_queues_are_missing_not_errors_of_the_server() {
     let Some(_spooler) = cups() else { return };
-    let missing = CupsSpooler::new(DEFAULT_CUPS_SERVER, "idbooth-no-such-queue").unwrap();
+    let missing = CupsSpooler::new(&server(), "idbooth-no-such-queue").unwrap();
     assert_eq!(
         missing.printer_status().unwrap().state,
         PrinterState::Missing

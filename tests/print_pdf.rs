@@ -5,192 +5,22 @@
 //!
 //! Needs poppler-utils (pdftoppm, pdfimages, pdftotext, pdffonts); a missing tool fails the test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod print_support;
 
-use idbooth::core::spec::{MM_PER_INCH, PhotoSpec, builtin_profiles};
+use std::path::{Path, PathBuf};
+
 use idbooth::print::font::CaptionFonts;
-use idbooth::print::layout::{CutMark, RectMm, SheetKind, SheetLayout, layout_for_profile};
+use idbooth::print::layout::{CutMark, SheetKind, SheetLayout, layout_for_profile};
 use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::{Embedding, PrintPhoto};
-use image::{DynamicImage, GenericImageView, ImageEncoder, RgbImage};
+use image::{DynamicImage, GenericImageView};
+use print_support::{
+    assert_photo_size, is_ink, is_paper, jpeg_bytes, png_bytes, profile, profile_photo, px, render_page, run,
+};
 
-/// Render resolution of the checks.
-const RENDER_DPI: f32 = 300.0;
-/// Allowed error of a printed photo's size (issue 9).
-const SIZE_TOLERANCE_MM: f32 = 0.2;
-/// Darker than this (0–255) counts as ink.
-const INK_THRESHOLD: u8 = 128;
-/// Brighter than this on every channel counts as bare paper.
-const PAPER_THRESHOLD: u8 = 235;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/faces")
-        .join(name)
-}
-
-fn profile(name: &str) -> PhotoSpec {
-    builtin_profiles()
-        .into_iter()
-        .find(|p| p.name == name)
-        .unwrap()
-}
-
-/// A real photo (fixture with a dark, busy background so its edges show on white paper), cropped to the
-/// profile's aspect and resized to its pixel size.
-fn profile_photo(fixture_name: &str, spec: &PhotoSpec) -> RgbImage {
-    let source = image::open(fixture(fixture_name)).unwrap();
-    let (width, height) = source.dimensions();
-    let aspect = spec.width_px as f32 / spec.height_px as f32;
-    let crop_width = (height as f32 * aspect).min(width as f32) as u32;
-    let crop_height = (crop_width as f32 / aspect) as u32;
-    source
-        .crop_imm(
-            (width - crop_width) / 2,
-            (height - crop_height) / 2,
-            crop_width,
-            crop_height,
-        )
-        .resize_exact(
-            spec.width_px,
-            spec.height_px,
-            image::imageops::FilterType::Lanczos3,
-        )
-        .to_rgb8()
-}
-
-fn jpeg_bytes(image: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    out
-}
-
-fn png_bytes(image: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    out
-}
-
-fn run(tool: &str, args: &[&str]) -> std::process::Output {
-    let output = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!("{tool} is needed for this test (apt-get install poppler-utils): {error}")
-        });
-    assert!(
-        output.status.success(),
-        "{tool} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn render_page(pdf: &Path) -> DynamicImage {
-    let prefix = pdf.with_extension("");
-    let prefix_text = prefix.to_str().unwrap();
-    run(
-        "pdftoppm",
-        &[
-            "-r",
-            "300",
-            "-png",
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            prefix_text,
-        ],
-    );
-    image::open(prefix.with_extension("png")).unwrap()
-}
-
-fn px(mm: f32) -> f32 {
-    mm * RENDER_DPI / MM_PER_INCH
-}
-
-fn is_paper(page: &DynamicImage, x: u32, y: u32) -> bool {
-    page.get_pixel(x, y).0[..3]
-        .iter()
-        .all(|&c| c > PAPER_THRESHOLD)
-}
-
-fn is_ink(page: &DynamicImage, x_mm: f32, y_mm: f32) -> bool {
-    let pixel = page.get_pixel(px(x_mm) as u32, px(y_mm) as u32);
-    pixel.0[..3].iter().all(|&c| c < INK_THRESHOLD)
-}
-
-/// Length in mm of the non-paper run through (x, y) along one axis; a run ends at 3 paper pixels in a row.
-fn run_length_mm(page: &DynamicImage, x: u32, y: u32, horizontal: bool) -> f32 {
-    let limit = if horizontal {
-        page.width()
-    } else {
-        page.height()
-    };
-    let start = if horizontal { x } else { y };
-    let at = |i: u32| {
-        if horizontal {
-            is_paper(page, i, y)
-        } else {
-            is_paper(page, x, i)
-        }
-    };
-    let edge = |direction: i64| {
-        let mut position = i64::from(start);
-        let mut paper_run = 0;
-        let mut last_ink = position;
-        while position >= 0 && position < i64::from(limit) && paper_run < 3 {
-            if at(position as u32) {
-                paper_run += 1;
-            } else {
-                paper_run = 0;
-                last_ink = position;
-            }
-            position += direction;
-        }
-        last_ink
-    };
-    (edge(1) - edge(-1) + 1) as f32 * MM_PER_INCH / RENDER_DPI
-}
-
-fn assert_photo_sizes(page: &DynamicImage, layout: &SheetLayout, spec: &PhotoSpec) {
+fn assert_photo_sizes(page: &DynamicImage, layout: &SheetLayout, spec: &idbooth::core::spec::PhotoSpec) {
     for (index, slot) in layout.slots.iter().enumerate() {
-        let RectMm {
-            x_mm,
-            y_mm,
-            width_mm,
-            height_mm,
-        } = slot.photo_mm;
-        for fraction in [0.3, 0.5, 0.7] {
-            let row = px(y_mm + height_mm * fraction) as u32;
-            let column = px(x_mm + width_mm * fraction) as u32;
-            let measured_width = run_length_mm(page, px(x_mm + width_mm / 2.0) as u32, row, true);
-            let measured_height =
-                run_length_mm(page, column, px(y_mm + height_mm / 2.0) as u32, false);
-            assert!(
-                (measured_width - spec.width_mm()).abs() <= SIZE_TOLERANCE_MM,
-                "slot {index}: width {measured_width:.3} mm, profile {:.3} mm",
-                spec.width_mm()
-            );
-            assert!(
-                (measured_height - spec.height_mm()).abs() <= SIZE_TOLERANCE_MM,
-                "slot {index}: height {measured_height:.3} mm, profile {:.3} mm",
-                spec.height_mm()
-            );
-        }
+        assert_photo_size(page, slot.photo_mm, spec.width_mm(), spec.height_mm(), &format!("slot {index}"));
     }
 }
 
