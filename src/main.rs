@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use idbooth::cli::{Cli, Command, ConfigCommand, KioskArgs};
 use idbooth::config::{self, KioskConfig};
-use idbooth::{app, paths};
+use idbooth::{app, cli, paths};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -57,17 +57,44 @@ fn main() -> ExitCode {
 
     let result = match command {
         Command::Kiosk(args) => app::run_kiosk(config, &data_dir, args.windowed),
+        Command::Records(args) => exit_from(cli::records::run_records(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
+        Command::Roster(args) => exit_from(cli::records::run_roster(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
         Command::Config(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<CommandFailed>() => ExitCode::FAILURE,
         Err(error) => {
-            tracing::error!("{error:#}");
+            tracing::warn!("{error:#}");
             eprintln!("idbooth: {error:#}");
             ExitCode::FAILURE
         }
     }
 }
+
+/// A command that reports success as a bool: `false` becomes a failure exit without another message.
+fn exit_from(result: anyhow::Result<bool>) -> anyhow::Result<()> {
+    match result {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(anyhow::Error::new(CommandFailed)),
+        Err(error) => Err(error),
+    }
+}
+
+/// The command already said what went wrong on stdout; exit non-zero.
+#[derive(Debug, thiserror::Error)]
+#[error("the command reported problems")]
+struct CommandFailed;
 
 fn config_path(cli: Option<&std::path::Path>) -> Option<PathBuf> {
     let env = std::env::var("IDBOOTH_CONFIG").ok();

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 const FORBIDDEN: &[&str] = &[
+    "crate::config",
     "egui",
     "eframe",
     "nokhwa",

@@ -2,6 +2,7 @@
 //! lives in its own file and shares the same core as the booth. Output to stdout is allowed here only.
 
 pub mod config_cmd;
+pub mod records;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// The self-service booth, full screen (the default command).
     Kiosk(KioskArgs),
+    /// Records in the database: list, show, approve, reject, reasons, verify.
+    #[command(subcommand)]
+    Records(records::RecordsArgs),
+    /// The student roster: import a CSV file.
+    #[command(subcommand)]
+    Roster(records::RosterArgs),
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),

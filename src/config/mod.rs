@@ -12,6 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::core::flow::settings::FlowSettings;
 use crate::core::spec::{PhotoSpec, Rgb8};
 
 pub use locate::TextPos;
@@ -49,20 +50,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Zh,
-    En,
-}
-
-/// A student-number format: length bounds and allowed characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StudentNoFormat {
-    pub min_len: usize,
-    pub max_len: usize,
-    pub digits_only: bool,
-}
+pub use crate::core::locale::{Language, StudentNoFormat};
 
 /// A reason code reviewers can pick, with its texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -631,6 +619,32 @@ impl KioskConfig {
     }
 }
 
+impl KioskConfig {
+    /// The values the booth flow needs.
+    pub fn flow_settings(&self) -> FlowSettings {
+        let config = self;
+        FlowSettings {
+            default_language: config.ui.language,
+            idle_timeout: config.kiosk.idle_timeout,
+            done_return: config.kiosk.done_return,
+            out_of_service: config.kiosk.out_of_service,
+            countdown_secs: config.capture.countdown_secs,
+            auto_shutter: config.capture.auto_shutter,
+            auto_shutter_hold: config.capture.auto_shutter_hold,
+            hint_hold: config.capture.hint_hold,
+            max_retakes: config.capture.max_retakes,
+            corner_hold: config.staff.corner_hold,
+            student_no: config.staff.student_no,
+            notice: crate::core::flow::settings::ConsentNotice {
+                version: config.privacy.notice_version.clone(),
+                zh: config.privacy.notice_zh.clone(),
+                en: config.privacy.notice_en.clone(),
+            },
+            printer_configured: config.print.printer.is_some(),
+        }
+    }
+}
+
 fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
@@ -772,5 +786,43 @@ mod tests {
         );
         let empty = dir.join("idbooth-no-config-here");
         assert_eq!(resolve_path(None, None, &empty), None);
+    }
+}
+
+#[cfg(test)]
+mod flow_settings_tests {
+    use super::*;
+    use crate::core::locale::Language;
+    use std::time::Duration;
+
+    #[test]
+    fn shipped_defaults_are_carried_over() {
+        let config = KioskConfig::default();
+        let settings = config.flow_settings();
+        assert_eq!(settings.default_language, Language::Zh);
+        assert_eq!(settings.idle_timeout, Duration::from_secs(90));
+        assert_eq!(settings.done_return, Duration::from_secs(20));
+        assert_eq!(settings.countdown_secs, 3);
+        assert_eq!(settings.auto_shutter_hold, Duration::from_secs(1));
+        assert_eq!(settings.hint_hold, Duration::from_millis(500));
+        assert_eq!(settings.max_retakes, 3);
+        assert_eq!(settings.corner_hold, Duration::from_secs(3));
+        assert_eq!(settings.notice.version, "2026-09");
+        assert!(settings.notice.text(Language::Zh).contains("校园卡"));
+        assert!(!settings.printer_configured);
+        assert!(!settings.out_of_service);
+    }
+
+    #[test]
+    fn edited_values_follow_the_file() {
+        let text = "[capture]\ncountdown_secs = 0\nmax_retakes = 1\n[print]\nprinter = \"PDF\"\n\
+                    [ui]\nlanguage = \"en\"\n[kiosk]\nout_of_service = true\n";
+        let config = KioskConfig::parse(text, "k.toml").unwrap();
+        let settings = config.flow_settings();
+        assert_eq!(settings.countdown_secs, 0);
+        assert_eq!(settings.max_retakes, 1);
+        assert!(settings.printer_configured);
+        assert!(settings.out_of_service);
+        assert_eq!(settings.default_language, Language::En);
     }
 }

@@ -2,6 +2,8 @@
 //! Everything here is data in, data out, and unit-tested next to the code.
 
 pub mod face;
+pub mod flow;
 pub mod geometry;
+pub mod locale;
 pub mod record;
 pub mod spec;
