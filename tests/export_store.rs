@@ -223,3 +223,40 @@ fn a_killed_export_leaves_no_files_and_no_batch_in_the_database() {
     assert!(store.approved_not_exported(i64::MIN).unwrap().is_empty());
     assert_eq!(staged_files(root.path()), 0, "the dead export's staging folder is removed");
 }
+
+#[test]
+fn the_export_command_writes_a_batch_and_reports_it() {
+    use idbooth::cli::export::{ExportArgs, run_export};
+    use idbooth::config::KioskConfig;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = KioskConfig::default();
+    {
+        let mut store = Store::open(&dir.path().join(&config.storage.database_file)).unwrap();
+        let id = submit(&mut store, "20250001", T0);
+        store.approve(id, &staff(), T0 + 10).unwrap();
+    }
+    let args = |to: &str, since: Option<&str>| ExportArgs {
+        to: dir.path().join(to),
+        profile: Some(PROFILE.into()),
+        since: since.map(str::to_owned),
+        status: "approved".into(),
+        again: false,
+        zip: true,
+    };
+    // Approved 2025-09-03 09:00 +08:00: a later --since finds nothing.
+    let mut out = Vec::new();
+    assert!(!run_export(&args("later", Some("2025-09-04T00:00:00+08:00")), &config, dir.path(), &mut out).unwrap());
+    assert!(String::from_utf8(out).unwrap().contains("nothing to export"));
+    let mut out = Vec::new();
+    assert!(run_export(&args("term", Some("2025-09-03T00:00:00+08:00")), &config, dir.path(), &mut out).unwrap());
+    let said = String::from_utf8(out).unwrap();
+    assert!(said.contains("batch 1: 1 photos"), "{said}");
+    assert!(dir.path().join("term/20250001.jpg").exists());
+    assert!(dir.path().join("term/term.zip").exists());
+    // Anything but approved is refused before the store is touched.
+    let mut wrong = args("never", None);
+    wrong.status = "pending_review".into();
+    assert!(run_export(&wrong, &config, dir.path(), &mut Vec::new()).is_err());
+    assert!(!dir.path().join("never").exists());
+}

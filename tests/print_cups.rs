@@ -22,7 +22,10 @@ use idbooth::print::layout::{RectMm, SheetKind, SheetLayout, layout_for_profile}
 use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::PrintPhoto;
 use idbooth::print::spool::{PrinterState, SpoolError, SpoolJob, SpoolJobId, Spooler};
-use print_support::{assert_photo_size, jpeg_bytes, profile, profile_photo, render_page};
+use idbooth::cli::print::{PrintArgs, run_print};
+use idbooth::config::KioskConfig;
+use idbooth::core::record::{PrintJobState, RecordStatus};
+use print_support::{assert_photo_size, jpeg_bytes, profile, profile_photo, render_page, store_with_approved_record};
 
 const PRINTER: &str = "idbooth-pdf";
 /// Where tests/cups-setup.sh points cups-pdf.
@@ -281,4 +284,36 @@ fn unknown_queues_are_missing_not_errors_of_the_server() {
         fake.submit(&job),
         Err(SpoolError::PrinterMissing(_))
     ));
+}
+
+#[test]
+fn idbooth_print_record_goes_through_cups_and_into_the_print_log() {
+    let _queue = queue_lock();
+    let Some(_spooler) = cups() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = KioskConfig::default();
+    let (store, id) = store_with_approved_record(&dir.path().join(&config.storage.database_file));
+    drop(store);
+    let args = PrintArgs {
+        record: Some(id.0),
+        file: None,
+        profile: None,
+        layout: None,
+        copies: 1,
+        pdf: None,
+        printer: Some(PRINTER.into()),
+        no_caption: false,
+    };
+    let mut out = Vec::new();
+    let printed = run_print(&args, &config, dir.path(), &mut out).unwrap();
+    let said = String::from_utf8(out).unwrap();
+    assert!(printed, "{said}");
+    assert!(said.contains(&format!("printed on {PRINTER}")), "{said}");
+    let store = idbooth::storage::Store::open(&dir.path().join(&config.storage.database_file)).unwrap();
+    let jobs = store.print_jobs(id).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].state, PrintJobState::Completed);
+    let spool_id: i32 = jobs[0].spooler_job.as_deref().unwrap().parse().unwrap();
+    assert!(printed_file(SpoolJobId(spool_id)).exists());
+    assert_eq!(store.get(id).unwrap().summary.record.status, RecordStatus::Printed);
 }

@@ -8,6 +8,7 @@
 //! - [`font`]: the bundled CJK font (also used by the UI) and caption font fallback.
 //! - [`pdf`]: layout + photos -> PDF bytes.
 //! - [`job`]: one job end to end: copy limit, retries, polling, print log, progress.
+//! - [`record`]: a record from the store to a printed sheet, logged in `print_jobs`.
 //! - [`spool`]: the `Spooler` trait and typed printer/job states; [`cups`] implements it over IPP,
 //!   [`fake`] in memory.
 
@@ -18,4 +19,5 @@ pub mod job;
 pub mod layout;
 pub mod pdf;
 pub mod photo;
+pub mod record;
 pub mod spool;

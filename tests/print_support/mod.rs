@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use idbooth::core::record::{Actor, Consent, RecordId, StudentNo, StudentNoRule};
 use idbooth::core::spec::{MM_PER_INCH, PhotoSpec, builtin_profiles};
+use idbooth::storage::{ColumnMap, NewCapture, RosterImportOptions, Store, Submission};
 use idbooth::print::layout::RectMm;
 use image::{DynamicImage, GenericImageView, ImageEncoder, RgbImage};
 
@@ -128,3 +130,44 @@ pub fn assert_photo_size(page: &DynamicImage, rect: RectMm, width_mm: f32, heigh
         );
     }
 }
+
+/// 2025-09-03 09:00 +08:00, first week of term.
+pub const T0: i64 = 1_756_861_200;
+
+pub fn staff() -> Actor {
+    Actor::Staff("li.wei".into())
+}
+
+/// A store with one approved one-inch record for 张伟 (2025000001); returns the store and record id.
+pub fn store_with_approved_record(path: &Path) -> (Store, RecordId) {
+    let mut store = Store::open(path).unwrap();
+    let options = RosterImportOptions {
+        mappings: vec![
+            ColumnMap::parse("student_no=student_no").unwrap(),
+            ColumnMap::parse("name=name").unwrap(),
+        ],
+        skip_bad: false,
+        rule: StudentNoRule::default(),
+    };
+    store
+        .import_roster("student_no,name\n2025000001,张伟\n".as_bytes(), &options, &staff(), T0)
+        .unwrap();
+    let photo = jpeg_bytes(&profile_photo("bad_interfaces_066_foliage_bg.jpg", &profile("one_inch")));
+    let submission = Submission {
+        student_no: StudentNo::parse("2025000001", StudentNoRule::default()).unwrap(),
+        profile: "one_inch".into(),
+        consent: Consent::new("2025-09", T0).unwrap(),
+    };
+    let capture = NewCapture {
+        original: photo.clone(),
+        photo,
+        report_json: "{}".into(),
+        params_json: "{}".into(),
+    };
+    let id = store
+        .create_submission(&submission, &capture, &Actor::Booth("booth-1".into()), T0)
+        .unwrap();
+    store.approve(id, &staff(), T0 + 60).unwrap();
+    (store, id)
+}
+
