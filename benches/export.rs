@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use idbooth::core::record::{Actor, Consent, StudentNo, StudentNoRule};
-use idbooth::export::{DEFAULT_NAME_TEMPLATE, ExportOptions, ExportQuery, NameTemplate, StoreExport, export};
+use idbooth::export::{
+    DEFAULT_NAME_TEMPLATE, ExportOptions, ExportQuery, NameTemplate, StoreExport, export,
+};
 use idbooth::storage::{NewCapture, Store, Submission};
 use image::ImageEncoder;
 
@@ -16,7 +18,8 @@ const BATCH_SIZE: u32 = 1_000;
 const T0: i64 = 1_756_861_200;
 
 fn campus_card_jpeg() -> Option<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/good_london_001_neutral.jpg");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/faces/good_london_001_neutral.jpg");
     let image = image::open(path)
         .ok()?
         .resize_to_fill(358, 441, image::imageops::FilterType::Triangle)
@@ -59,7 +62,9 @@ fn approved_store(path: &Path) -> Option<Store> {
             report_json: "{}".into(),
             params_json: "{}".into(),
         };
-        let id = store.create_submission(&submission, &capture, &booth, at).ok()?;
+        let id = store
+            .create_submission(&submission, &capture, &booth, at)
+            .ok()?;
         store.approve(id, &staff, at + 1).ok()?;
     }
     Some(store)
@@ -76,7 +81,9 @@ fn export_thousand(c: &mut Criterion) {
         return;
     };
     let mut group = c.benchmark_group("export");
-    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_mins(1));
     let mut run = 0i64;
     group.bench_function("1000_photos_from_store_durable", |b| {
         b.iter(|| {
@@ -92,7 +99,8 @@ fn export_thousand(c: &mut Criterion) {
                 zip: false,
                 durable: true,
             };
-            let mut source = StoreExport::new(&mut store, Actor::Staff("li.wei".into()), T0 + 10_000 + run);
+            let mut source =
+                StoreExport::new(&mut store, Actor::Staff("li.wei".into()), T0 + 10_000 + run);
             export(&mut source, &options, &mut |_| {}).map(|summary| summary.files.len())
         });
     });

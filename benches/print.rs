@@ -104,12 +104,17 @@ fn six_inch_sheet(c: &mut Criterion) {
 
     c.bench_function("six_inch_8_photos_repeat", |b| {
         b.iter(|| {
-            render_pdf(black_box(&request(&layout, &repeat, Fill::Repeat)), &fonts).map(|pdf| pdf.len())
+            render_pdf(black_box(&request(&layout, &repeat, Fill::Repeat)), &fonts)
+                .map(|pdf| pdf.len())
         });
     });
     c.bench_function("six_inch_8_distinct_photos", |b| {
         b.iter(|| {
-            render_pdf(black_box(&request(&layout, &eight, Fill::OnePerSlot)), &fonts).map(|pdf| pdf.len())
+            render_pdf(
+                black_box(&request(&layout, &eight, Fill::OnePerSlot)),
+                &fonts,
+            )
+            .map(|pdf| pdf.len())
         });
     });
     c.bench_function("six_inch_8_photos_with_photo_check_and_font_load", |b| {

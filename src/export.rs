@@ -173,10 +173,10 @@ fn sniff_format(bytes: &[u8]) -> Option<&'static str> {
 
 /// The extension a template promises, if it ends in one.
 fn promised_extension(template: &NameTemplate) -> Option<&'static str> {
-    let lower = template.as_str().to_ascii_lowercase();
-    if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+    let extension = Path::new(template.as_str()).extension()?.to_str()?;
+    if extension.eq_ignore_ascii_case("jpg") || extension.eq_ignore_ascii_case("jpeg") {
         Some("jpg")
-    } else if lower.ends_with(".png") {
+    } else if extension.eq_ignore_ascii_case("png") {
         Some("png")
     } else {
         None

@@ -4,17 +4,19 @@
 //!
 //! The kill test re-runs this test binary as a child process that exports slowly, and SIGKILLs it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use idbooth::export::{
-    DEFAULT_NAME_TEMPLATE, ExportCandidate, ExportError, ExportOptions, ExportQuery, ExportSource, ExportedBatch,
-    NameTemplate, SourceError, export,
-};
 use idbooth::core::record::{ExportBatchId, RecordId};
+use idbooth::export::{
+    DEFAULT_NAME_TEMPLATE, ExportCandidate, ExportError, ExportOptions, ExportQuery, ExportSource,
+    ExportedBatch, NameTemplate, SourceError, export,
+};
 use sha2::{Digest, Sha256};
 
 /// Real photos standing in for standardized captures.
@@ -71,7 +73,11 @@ impl ExportSource for MemorySource {
             .records
             .iter()
             .filter(|r| query.again || !self.exported.contains(&r.record_id))
-            .filter(|r| query.since_unix_s.is_none_or(|since| r.approved_at_unix_s >= since))
+            .filter(|r| {
+                query
+                    .since_unix_s
+                    .is_none_or(|since| r.approved_at_unix_s >= since)
+            })
             .cloned()
             .collect())
     }
@@ -85,7 +91,8 @@ impl ExportSource for MemorySource {
         if self.refuse_batch {
             return Err(SourceError("database is locked".into()));
         }
-        self.exported.extend(batch.files.iter().map(|f| f.record_id));
+        self.exported
+            .extend(batch.files.iter().map(|f| f.record_id));
         self.batches.push(batch.clone());
         Ok(ExportBatchId(self.batches.len() as i64))
     }
@@ -111,17 +118,42 @@ fn files_in(dir: &Path) -> BTreeSet<String> {
 #[test]
 fn hostile_student_numbers_become_harmless_unique_files_listed_in_the_manifests() {
     let root = tempfile::tempdir().unwrap();
-    let hostile = ["../../evil", "a/b", "A/B", "CON", "..", "x\u{7}y", "2024010001", "2024010001"];
+    let hostile = [
+        "../../evil",
+        "a/b",
+        "A/B",
+        "CON",
+        "..",
+        "x\u{7}y",
+        "2024010001",
+        "2024010001",
+    ];
     let mut source = MemorySource::new(&hostile);
     let destination = root.path().join("batch-1");
     let summary = export(&mut source, &options(destination.clone()), &mut |_| {}).unwrap();
 
     // Nothing escaped the batch folder: the root holds only it.
-    assert_eq!(files_in(root.path()), BTreeSet::from(["batch-1".to_owned()]));
-    let names: Vec<&str> = summary.files.iter().map(|f| f.entry.file.as_str()).collect();
+    assert_eq!(
+        files_in(root.path()),
+        BTreeSet::from(["batch-1".to_owned()])
+    );
+    let names: Vec<&str> = summary
+        .files
+        .iter()
+        .map(|f| f.entry.file.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["_._evil.jpg", "a_b.jpg", "A_B_2.jpg", "_CON.jpg", "_.jpg", "x_y.jpg", "2024010001.jpg", "2024010001_2.jpg"]
+        [
+            "_._evil.jpg",
+            "a_b.jpg",
+            "A_B_2.jpg",
+            "_CON.jpg",
+            "_.jpg",
+            "x_y.jpg",
+            "2024010001.jpg",
+            "2024010001_2.jpg"
+        ]
     );
     let mut expected: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
     expected.insert("manifest.csv".into());
@@ -134,7 +166,8 @@ fn hostile_student_numbers_become_harmless_unique_files_listed_in_the_manifests(
         assert_eq!(bytes, photo_bytes(file.record_id.0 as usize));
         assert_eq!(file.entry.sha256, hex::encode(Sha256::digest(&bytes)));
     }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(destination.join("manifest.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(destination.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(json["count"], 8);
     assert_eq!(json["photos"][0]["student_no"], "../../evil");
     assert_eq!(json["photos"][0]["file"], "_._evil.jpg");
@@ -162,14 +195,32 @@ fn a_second_export_skips_what_was_exported_unless_again() {
         approved_at_unix_s: 1_725_100_000,
     });
     let second = export(&mut source, &options(root.path().join("two")), &mut |_| {}).unwrap();
-    let exported: Vec<&str> = second.files.iter().map(|f| f.entry.student_no.as_str()).collect();
+    let exported: Vec<&str> = second
+        .files
+        .iter()
+        .map(|f| f.entry.student_no.as_str())
+        .collect();
     assert_eq!(exported, ["1003"]);
-    let nothing = export(&mut source, &options(root.path().join("three")), &mut |_| {}).unwrap();
+    let nothing = export(
+        &mut source,
+        &options(root.path().join("three")),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(nothing.batch_id, None);
-    assert!(!root.path().join("three").exists(), "an empty export creates no folder");
+    assert!(
+        !root.path().join("three").exists(),
+        "an empty export creates no folder"
+    );
     let mut again = options(root.path().join("four"));
     again.query.again = true;
-    assert_eq!(export(&mut source, &again, &mut |_| {}).unwrap().files.len(), 3);
+    assert_eq!(
+        export(&mut source, &again, &mut |_| {})
+            .unwrap()
+            .files
+            .len(),
+        3
+    );
 }
 
 #[test]
@@ -182,11 +233,20 @@ fn zip_holds_the_photos_and_manifests_and_names_need_their_fields() {
     let zip_path = summary.zip.unwrap();
     assert_eq!(zip_path, root.path().join("term-start/term-start.zip"));
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-    let mut members: Vec<String> = (0..archive.len()).map(|i| archive.by_index(i).unwrap().name().unwrap().into_owned()).collect();
+    let mut members: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().into_owned())
+        .collect();
     members.sort();
-    assert_eq!(members, ["1001.jpg", "1002.jpg", "manifest.csv", "manifest.json"]);
+    assert_eq!(
+        members,
+        ["1001.jpg", "1002.jpg", "manifest.csv", "manifest.json"]
+    );
     let mut inside = Vec::new();
-    archive.by_name("1002.jpg").unwrap().read_to_end(&mut inside).unwrap();
+    archive
+        .by_name("1002.jpg")
+        .unwrap()
+        .read_to_end(&mut inside)
+        .unwrap();
     assert_eq!(inside, photo_bytes(2));
 
     // {id_number} names need every record to have one; nothing is written otherwise.
@@ -216,9 +276,18 @@ fn existing_folders_are_refused_and_an_unrecorded_batch_is_taken_back() {
     source.refuse_batch = true;
     let error = export(&mut source, &options(empty.clone()), &mut |_| {}).unwrap_err();
     assert!(matches!(error, ExportError::NotRecorded { .. }), "{error}");
-    assert!(!empty.exists(), "a batch the database did not record must not stay on disk");
+    assert!(
+        !empty.exists(),
+        "a batch the database did not record must not stay on disk"
+    );
     source.refuse_batch = false;
-    assert_eq!(export(&mut source, &options(empty.clone()), &mut |_| {}).unwrap().files.len(), 1);
+    assert_eq!(
+        export(&mut source, &options(empty.clone()), &mut |_| {})
+            .unwrap()
+            .files
+            .len(),
+        1
+    );
 }
 
 /// Environment variable that turns this test binary into the slow exporting child.
@@ -230,18 +299,29 @@ fn child_export_for_the_kill_test() {
     let Ok(destination) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let numbers: Vec<String> = (0..KILL_BATCH_SIZE).map(|i| format!("2024{i:06}")).collect();
+    let numbers: Vec<String> = (0..KILL_BATCH_SIZE)
+        .map(|i| format!("2024{i:06}"))
+        .collect();
     let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
     let mut source = MemorySource::new(&refs);
     source.delay_per_photo = Duration::from_millis(20);
-    let _ = export(&mut source, &options(PathBuf::from(destination)), &mut |_| {});
+    let _ = export(
+        &mut source,
+        &options(PathBuf::from(destination)),
+        &mut |_| {},
+    );
 }
 
 fn staging_dirs(root: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(root)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().unwrap().to_string_lossy().contains("idbooth-staging"))
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains("idbooth-staging")
+        })
         .collect()
 }
 
@@ -250,32 +330,57 @@ fn a_killed_export_leaves_no_batch_and_the_next_one_is_complete() {
     let root = tempfile::tempdir().unwrap();
     let destination = root.path().join("batch");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_export_for_the_kill_test", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_export_for_the_kill_test",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &destination)
         .spawn()
         .unwrap();
     // Wait until the child has written part of the batch, then kill it without warning.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let written = staging_dirs(root.path()).first().map_or(0, |dir| files_in(dir).len());
+        let written = staging_dirs(root.path())
+            .first()
+            .map_or(0, |dir| files_in(dir).len());
         if written >= 20 {
             break;
         }
-        assert!(Instant::now() < deadline, "the child export never got going");
-        assert!(child.try_wait().unwrap().is_none(), "the child export ended before it could be killed");
+        assert!(
+            Instant::now() < deadline,
+            "the child export never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child export ended before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap();
     child.wait().unwrap();
 
-    assert!(!destination.exists(), "a killed export must not leave a batch folder");
-    assert_eq!(staging_dirs(root.path()).len(), 1, "the dead export's staging folder is still there");
+    assert!(
+        !destination.exists(),
+        "a killed export must not leave a batch folder"
+    );
+    assert_eq!(
+        staging_dirs(root.path()).len(),
+        1,
+        "the dead export's staging folder is still there"
+    );
 
-    let numbers: Vec<String> = (0..KILL_BATCH_SIZE).map(|i| format!("2024{i:06}")).collect();
+    let numbers: Vec<String> = (0..KILL_BATCH_SIZE)
+        .map(|i| format!("2024{i:06}"))
+        .collect();
     let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
     let mut source = MemorySource::new(&refs);
     let summary = export(&mut source, &options(destination.clone()), &mut |_| {}).unwrap();
     assert_eq!(summary.files.len(), KILL_BATCH_SIZE);
     assert_eq!(files_in(&destination).len(), KILL_BATCH_SIZE + 2);
-    assert!(staging_dirs(root.path()).is_empty(), "the next export removes the dead staging folder");
+    assert!(
+        staging_dirs(root.path()).is_empty(),
+        "the next export removes the dead staging folder"
+    );
 }

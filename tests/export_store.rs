@@ -2,15 +2,19 @@
 //! harmless file names, the batch is recorded and its records marked exported, the next export skips them
 //! (unless `again`), and a process killed in the middle of a batch leaves neither files nor a batch record.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use idbooth::core::record::{Actor, Consent, ExportBatchId, RecordId, RecordStatus, StudentNo, StudentNoRule};
+use idbooth::core::record::{
+    Actor, Consent, ExportBatchId, RecordId, RecordStatus, StudentNo, StudentNoRule,
+};
 use idbooth::export::{
-    ExportCandidate, ExportOptions, ExportQuery, ExportSource, ExportedBatch, NameTemplate, SourceError, StoreExport,
-    export,
+    ExportCandidate, ExportOptions, ExportQuery, ExportSource, ExportedBatch, NameTemplate,
+    SourceError, StoreExport, export,
 };
 use idbooth::storage::{ColumnMap, NewCapture, RosterImportOptions, Store, Submission};
 use image::ImageEncoder;
@@ -25,7 +29,8 @@ fn staff() -> Actor {
 
 /// A real face photo at campus-card size; `tag` makes the bytes unique (the store deduplicates blobs).
 fn photo(tag: u32) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/good_london_012_neutral.jpg");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/faces/good_london_012_neutral.jpg");
     let image = image::open(path)
         .unwrap()
         .resize_to_fill(358, 441, image::imageops::FilterType::Triangle)
@@ -71,7 +76,9 @@ fn import_roster(store: &mut Store, csv: &str) {
         skip_bad: false,
         rule: StudentNoRule::default(),
     };
-    let report = store.import_roster(csv.as_bytes(), &options, &staff(), T0).unwrap();
+    let report = store
+        .import_roster(csv.as_bytes(), &options, &staff(), T0)
+        .unwrap();
     assert!(report.committed, "{report:?}");
 }
 
@@ -85,7 +92,11 @@ fn options(destination: PathBuf, template: &str) -> ExportOptions {
     }
 }
 
-fn run_export(store: &mut Store, options: &ExportOptions, now: i64) -> idbooth::export::ExportSummary {
+fn run_export(
+    store: &mut Store,
+    options: &ExportOptions,
+    now: i64,
+) -> idbooth::export::ExportSummary {
     let mut source = StoreExport::new(store, staff(), now);
     export(&mut source, options, &mut |_| {}).unwrap()
 }
@@ -94,14 +105,23 @@ fn run_export(store: &mut Store, options: &ExportOptions, now: i64) -> idbooth::
 fn approved_records_export_once_under_harmless_names_and_the_batch_is_recorded() {
     let root = tempfile::tempdir().unwrap();
     let mut store = Store::open(&root.path().join("idbooth.sqlite")).unwrap();
-    import_roster(&mut store, "student_no,name\n20250001,../../etc/passwd\n20250002,CON\n20250003,张伟\n20250004,李娜\n");
-    let ids: Vec<RecordId> = (1..=4).map(|i| submit(&mut store, &format!("2025000{i}"), T0 + i)).collect();
+    import_roster(
+        &mut store,
+        "student_no,name\n20250001,../../etc/passwd\n20250002,CON\n20250003,张伟\n20250004,李娜\n",
+    );
+    let ids: Vec<RecordId> = (1..=4)
+        .map(|i| submit(&mut store, &format!("2025000{i}"), T0 + i))
+        .collect();
     // Approve in a different order than submission: the batch follows approval order.
     for (offset, id) in [(30, ids[2]), (31, ids[0]), (32, ids[1])] {
         store.approve(id, &staff(), T0 + offset).unwrap();
     }
 
-    let first = run_export(&mut store, &options(root.path().join("batch-1"), "{name}.jpg"), T0 + 100);
+    let first = run_export(
+        &mut store,
+        &options(root.path().join("batch-1"), "{name}.jpg"),
+        T0 + 100,
+    );
     let names: Vec<&str> = first.files.iter().map(|f| f.entry.file.as_str()).collect();
     assert_eq!(names, ["张伟.jpg", "_._etc_passwd.jpg", "_CON.jpg"]);
     assert_eq!(first.files[1].entry.name, "../../etc/passwd");
@@ -110,25 +130,54 @@ fn approved_records_export_once_under_harmless_names_and_the_batch_is_recorded()
         assert_eq!(on_disk, store.photo(file.record_id).unwrap());
     }
     // Recorded: batch items match the files, records are exported, the pending one untouched.
-    let batch = store.export_batch(first.batch_id.unwrap()).unwrap().unwrap();
-    let recorded: BTreeSet<(RecordId, String)> = batch.items.iter().map(|i| (i.record_id, i.file_name.clone())).collect();
-    let written: BTreeSet<(RecordId, String)> = first.files.iter().map(|f| (f.record_id, f.entry.file.clone())).collect();
+    let batch = store
+        .export_batch(first.batch_id.unwrap())
+        .unwrap()
+        .unwrap();
+    let recorded: BTreeSet<(RecordId, String)> = batch
+        .items
+        .iter()
+        .map(|i| (i.record_id, i.file_name.clone()))
+        .collect();
+    let written: BTreeSet<(RecordId, String)> = first
+        .files
+        .iter()
+        .map(|f| (f.record_id, f.entry.file.clone()))
+        .collect();
     assert_eq!(recorded, written);
     assert!(batch.manifest.contains(&first.files.len().to_string()));
     for id in &ids[..3] {
-        assert_eq!(store.get(*id).unwrap().summary.record.status, RecordStatus::Exported);
+        assert_eq!(
+            store.get(*id).unwrap().summary.record.status,
+            RecordStatus::Exported
+        );
     }
-    assert_eq!(store.get(ids[3]).unwrap().summary.record.status, RecordStatus::PendingReview);
+    assert_eq!(
+        store.get(ids[3]).unwrap().summary.record.status,
+        RecordStatus::PendingReview
+    );
 
     // Nothing new: no folder, no batch.
-    let none = run_export(&mut store, &options(root.path().join("batch-2"), "{student_no}.jpg"), T0 + 200);
+    let none = run_export(
+        &mut store,
+        &options(root.path().join("batch-2"), "{student_no}.jpg"),
+        T0 + 200,
+    );
     assert_eq!(none.batch_id, None);
     assert!(!root.path().join("batch-2").exists());
 
     // One more approval: only it goes out; `again` since its approval sends it again, alone.
     store.approve(ids[3], &staff(), T0 + 300).unwrap();
-    let second = run_export(&mut store, &options(root.path().join("batch-3"), "{student_no}.jpg"), T0 + 400);
-    let numbers: Vec<&str> = second.files.iter().map(|f| f.entry.student_no.as_str()).collect();
+    let second = run_export(
+        &mut store,
+        &options(root.path().join("batch-3"), "{student_no}.jpg"),
+        T0 + 400,
+    );
+    let numbers: Vec<&str> = second
+        .files
+        .iter()
+        .map(|f| f.entry.student_no.as_str())
+        .collect();
     assert_eq!(numbers, ["20250004"]);
     assert_eq!(second.files[0].entry.approved_at, "2025-09-03T01:05:00Z");
     let mut again = options(root.path().join("batch-4"), "{student_no}.jpg");
@@ -139,7 +188,11 @@ fn approved_records_export_once_under_harmless_names_and_the_batch_is_recorded()
     assert_eq!(run_export(&mut store, &again, T0 + 500).files.len(), 4);
     again.destination = root.path().join("batch-5");
     again.query.since_unix_s = Some(T0 + 300);
-    let recent: Vec<String> = run_export(&mut store, &again, T0 + 600).files.into_iter().map(|f| f.entry.student_no).collect();
+    let recent: Vec<String> = run_export(&mut store, &again, T0 + 600)
+        .files
+        .into_iter()
+        .map(|f| f.entry.student_no)
+        .collect();
     assert_eq!(recent, ["20250004"]);
 }
 
@@ -178,14 +231,23 @@ fn child_store_export_for_the_kill_test() {
         inner: StoreExport::new(&mut store, staff(), T0 + 1_000),
         delay: Duration::from_millis(50),
     };
-    let _ = export(&mut source, &options(root.join("batch"), "{student_no}.jpg"), &mut |_| {});
+    let _ = export(
+        &mut source,
+        &options(root.join("batch"), "{student_no}.jpg"),
+        &mut |_| {},
+    );
 }
 
 fn staged_files(root: &Path) -> usize {
     std::fs::read_dir(root)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.file_name().unwrap().to_string_lossy().contains("idbooth-staging"))
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains("idbooth-staging")
+        })
         .map(|dir| std::fs::read_dir(dir).map_or(0, Iterator::count))
         .sum()
 }
@@ -201,27 +263,53 @@ fn a_killed_export_leaves_no_files_and_no_batch_in_the_database() {
         }
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_store_export_for_the_kill_test", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_store_export_for_the_kill_test",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, root.path())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while staged_files(root.path()) < 10 {
-        assert!(Instant::now() < deadline, "the child export never got going");
-        assert!(child.try_wait().unwrap().is_none(), "the child export ended before it could be killed");
+        assert!(
+            Instant::now() < deadline,
+            "the child export never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child export ended before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap();
     child.wait().unwrap();
 
-    assert!(!root.path().join("batch").exists(), "a killed export must not leave a batch folder");
+    assert!(
+        !root.path().join("batch").exists(),
+        "a killed export must not leave a batch folder"
+    );
     let mut store = Store::open(&root.path().join("idbooth.sqlite")).unwrap();
-    assert_eq!(store.approved_not_exported(i64::MIN).unwrap().len(), RECORDS as usize, "no record may count as exported");
+    assert_eq!(
+        store.approved_not_exported(i64::MIN).unwrap().len(),
+        RECORDS as usize,
+        "no record may count as exported"
+    );
 
-    let summary = run_export(&mut store, &options(root.path().join("batch"), "{student_no}.jpg"), T0 + 2_000);
+    let summary = run_export(
+        &mut store,
+        &options(root.path().join("batch"), "{student_no}.jpg"),
+        T0 + 2_000,
+    );
     assert_eq!(summary.files.len(), RECORDS as usize);
     assert!(store.approved_not_exported(i64::MIN).unwrap().is_empty());
-    assert_eq!(staged_files(root.path()), 0, "the dead export's staging folder is removed");
+    assert_eq!(
+        staged_files(root.path()),
+        0,
+        "the dead export's staging folder is removed"
+    );
 }
 
 #[test]
@@ -246,10 +334,30 @@ fn the_export_command_writes_a_batch_and_reports_it() {
     };
     // Approved 2025-09-03 09:00 +08:00: a later --since finds nothing.
     let mut out = Vec::new();
-    assert!(!run_export(&args("later", Some("2025-09-04T00:00:00+08:00")), &config, dir.path(), &mut out).unwrap());
-    assert!(String::from_utf8(out).unwrap().contains("nothing to export"));
+    assert!(
+        !run_export(
+            &args("later", Some("2025-09-04T00:00:00+08:00")),
+            &config,
+            dir.path(),
+            &mut out
+        )
+        .unwrap()
+    );
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("nothing to export")
+    );
     let mut out = Vec::new();
-    assert!(run_export(&args("term", Some("2025-09-03T00:00:00+08:00")), &config, dir.path(), &mut out).unwrap());
+    assert!(
+        run_export(
+            &args("term", Some("2025-09-03T00:00:00+08:00")),
+            &config,
+            dir.path(),
+            &mut out
+        )
+        .unwrap()
+    );
     let said = String::from_utf8(out).unwrap();
     assert!(said.contains("batch 1: 1 photos"), "{said}");
     assert!(dir.path().join("term/20250001.jpg").exists());

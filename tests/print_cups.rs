@@ -5,6 +5,8 @@
 //! When cupsd is not reachable these tests FAIL with instructions, unless IDBOOTH_SKIP_CUPS=1 is set (then
 //! they print a skip note and pass).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 mod print_support;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +14,9 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use idbooth::cli::print::{PrintArgs, run_print};
+use idbooth::config::KioskConfig;
+use idbooth::core::record::{PrintJobState, RecordStatus};
 use idbooth::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
 use idbooth::print::fake::FakeSpooler;
 use idbooth::print::font::CaptionFonts;
@@ -22,10 +27,9 @@ use idbooth::print::layout::{RectMm, SheetKind, SheetLayout, layout_for_profile}
 use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::PrintPhoto;
 use idbooth::print::spool::{PrinterState, SpoolError, SpoolJob, SpoolJobId, Spooler};
-use idbooth::cli::print::{PrintArgs, run_print};
-use idbooth::config::KioskConfig;
-use idbooth::core::record::{PrintJobState, RecordStatus};
-use print_support::{assert_photo_size, jpeg_bytes, profile, profile_photo, render_page, store_with_approved_record};
+use print_support::{
+    assert_photo_size, jpeg_bytes, profile, profile_photo, render_page, store_with_approved_record,
+};
 
 const PRINTER: &str = "idbooth-pdf";
 /// Where tests/cups-setup.sh points cups-pdf.
@@ -118,7 +122,7 @@ impl JobLog for Log {
 fn print(spooler: &dyn Spooler, job: &SpoolJob, log: &mut Log) -> Result<JobOutcome, PrintError> {
     let policy = PrintPolicy {
         poll_interval: Duration::from_millis(200),
-        watch_limit: Duration::from_secs(60),
+        watch_limit: Duration::from_mins(1),
         ..PrintPolicy::default()
     };
     let mut ignore = |_| {};
@@ -143,7 +147,7 @@ fn printed_file(id: SpoolJobId) -> PathBuf {
             .find(|path| {
                 let name = path.file_name().unwrap().to_string_lossy().into_owned();
                 let tag = format!("job_{}", id.0);
-                name.ends_with(".pdf")
+                path.extension().is_some_and(|extension| extension == "pdf")
                     && (name.starts_with(&format!("{tag}-"))
                         || name.ends_with(&format!("{tag}.pdf")))
             });
@@ -208,14 +212,33 @@ fn a_sheet_printed_through_cups_comes_out_at_its_paper_size() {
     // 4 x 6 in paper is fed short edge first, so CUPS turns the landscape sheet a quarter turn. The grid is
     // centred and symmetric, so either turn puts the photos at the same places: each must still be exactly
     // its size (no fit-to-page scaling), 35 mm across and 25 mm down.
-    assert!(width_pt < height_pt, "expected a portrait page, got {width_pt} x {height_pt} pt");
+    assert!(
+        width_pt < height_pt,
+        "expected a portrait page, got {width_pt} x {height_pt} pt"
+    );
     let copy = std::env::temp_dir().join(format!("idbooth-cups-{}.pdf", id.0));
     std::fs::copy(&printed, &copy).unwrap();
     let page = render_page(&copy);
     for (index, slot) in layout.slots.iter().enumerate() {
-        let RectMm { x_mm, y_mm, width_mm, height_mm } = slot.photo_mm;
-        let turned = RectMm::new(y_mm, layout.paper_mm.width_mm - x_mm - width_mm, height_mm, width_mm);
-        assert_photo_size(&page, turned, height_mm, width_mm, &format!("printed slot {index}"));
+        let RectMm {
+            x_mm,
+            y_mm,
+            width_mm,
+            height_mm,
+        } = slot.photo_mm;
+        let turned = RectMm::new(
+            y_mm,
+            layout.paper_mm.width_mm - x_mm - width_mm,
+            height_mm,
+            width_mm,
+        );
+        assert_photo_size(
+            &page,
+            turned,
+            height_mm,
+            width_mm,
+            &format!("printed slot {index}"),
+        );
     }
     let _ = std::fs::remove_file(&copy);
     let _ = std::fs::remove_file(copy.with_extension("png"));
@@ -309,11 +332,15 @@ fn idbooth_print_record_goes_through_cups_and_into_the_print_log() {
     let said = String::from_utf8(out).unwrap();
     assert!(printed, "{said}");
     assert!(said.contains(&format!("printed on {PRINTER}")), "{said}");
-    let store = idbooth::storage::Store::open(&dir.path().join(&config.storage.database_file)).unwrap();
+    let store =
+        idbooth::storage::Store::open(&dir.path().join(&config.storage.database_file)).unwrap();
     let jobs = store.print_jobs(id).unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].state, PrintJobState::Completed);
     let spool_id: i32 = jobs[0].spooler_job.as_deref().unwrap().parse().unwrap();
     assert!(printed_file(SpoolJobId(spool_id)).exists());
-    assert_eq!(store.get(id).unwrap().summary.record.status, RecordStatus::Printed);
+    assert_eq!(
+        store.get(id).unwrap().summary.record.status,
+        RecordStatus::Printed
+    );
 }

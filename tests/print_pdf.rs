@@ -5,6 +5,8 @@
 //!
 //! Needs poppler-utils (pdftoppm, pdfimages, pdftotext, pdffonts); a missing tool fails the test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 mod print_support;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +17,23 @@ use idbooth::print::pdf::{Caption, Fill, SheetPhoto, SheetRequest, render_pdf};
 use idbooth::print::photo::{Embedding, PrintPhoto};
 use image::{DynamicImage, GenericImageView};
 use print_support::{
-    assert_photo_size, is_ink, is_paper, jpeg_bytes, png_bytes, profile, profile_photo, px, render_page, run,
+    assert_photo_size, is_ink, is_paper, jpeg_bytes, png_bytes, profile, profile_photo, px,
+    render_page, run,
 };
 
-fn assert_photo_sizes(page: &DynamicImage, layout: &SheetLayout, spec: &idbooth::core::spec::PhotoSpec) {
+fn assert_photo_sizes(
+    page: &DynamicImage,
+    layout: &SheetLayout,
+    spec: &idbooth::core::spec::PhotoSpec,
+) {
     for (index, slot) in layout.slots.iter().enumerate() {
-        assert_photo_size(page, slot.photo_mm, spec.width_mm(), spec.height_mm(), &format!("slot {index}"));
+        assert_photo_size(
+            page,
+            slot.photo_mm,
+            spec.width_mm(),
+            spec.height_mm(),
+            &format!("slot {index}"),
+        );
     }
 }
 

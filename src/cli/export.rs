@@ -51,7 +51,12 @@ pub fn parse_since(text: &str, local_offset: UtcOffset) -> anyhow::Result<i64> {
 }
 
 /// Runs `idbooth export`; returns whether a batch was written (false: nothing to export).
-pub fn run_export(args: &ExportArgs, config: &KioskConfig, data_dir: &Path, out: &mut dyn Write) -> anyhow::Result<bool> {
+pub fn run_export(
+    args: &ExportArgs,
+    config: &KioskConfig,
+    data_dir: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
     if args.status.trim() != "approved" {
         bail!(
             "--status {:?}: only approved photos are exported (use --again to re-export exported ones)",
@@ -69,7 +74,8 @@ pub fn run_export(args: &ExportArgs, config: &KioskConfig, data_dir: &Path, out:
         .as_deref()
         .map(|text| parse_since(text, local_offset))
         .transpose()?;
-    let template = NameTemplate::parse(&config.export.file_name).context("export.file_name in the configuration")?;
+    let template = NameTemplate::parse(&config.export.file_name)
+        .context("export.file_name in the configuration")?;
     let options = ExportOptions {
         destination: args.to.clone(),
         template,
@@ -86,7 +92,10 @@ pub fn run_export(args: &ExportArgs, config: &KioskConfig, data_dir: &Path, out:
     let mut source = StoreExport::new(&mut store, Actor::Cli, now);
     let summary = export(&mut source, &options, &mut |_| {})?;
     let Some(batch) = summary.batch_id else {
-        writeln!(out, "nothing to export: no approved photos match (exported ones need --again)")?;
+        writeln!(
+            out,
+            "nothing to export: no approved photos match (exported ones need --again)"
+        )?;
         return Ok(false);
     };
     writeln!(
@@ -110,7 +119,10 @@ mod tests {
         let china = UtcOffset::from_hms(8, 0, 0).unwrap();
         // 2025-09-01 00:00 +08:00 is 2025-08-31 16:00 UTC.
         assert_eq!(parse_since("2025-09-01", china).unwrap(), 1_756_656_000);
-        assert_eq!(parse_since("2025-09-01T00:00:00Z", china).unwrap(), 1_756_684_800);
+        assert_eq!(
+            parse_since("2025-09-01T00:00:00Z", china).unwrap(),
+            1_756_684_800
+        );
         assert!(parse_since("01/09/2025", china).is_err());
     }
 }

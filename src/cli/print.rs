@@ -15,13 +15,15 @@ use crate::core::spec::PhotoSpec;
 use crate::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
 use crate::print::font::CaptionFonts;
 use crate::print::job::{
-    DEFAULT_POLL_INTERVAL, JobContext, JobLog, JobOutcome, LogError, PrintPolicy, PrintProgress, ThreadPause,
-    print_and_watch,
+    DEFAULT_POLL_INTERVAL, JobContext, JobLog, JobOutcome, LogError, PrintPolicy, PrintProgress,
+    ThreadPause, print_and_watch,
 };
 use crate::print::layout::{SheetKind, layout_for_profile};
 use crate::print::pdf::{Fill, SheetPhoto, SheetRequest, render_pdf};
 use crate::print::photo::PrintPhoto;
-use crate::print::record::{RecordPrintContext, RecordPrintRequest, print_record, record_sheet, record_sheet_pdf};
+use crate::print::record::{
+    RecordPrintContext, RecordPrintRequest, print_record, record_sheet, record_sheet_pdf,
+};
 use crate::print::spool::{PrinterState, SpoolJob, SpoolJobId};
 
 /// Environment variable naming the print server (`host:port`) when it is not the local cupsd.
@@ -91,10 +93,18 @@ fn now_unix_s() -> i64 {
 }
 
 fn find_profile<'a>(config: &'a KioskConfig, name: &str) -> anyhow::Result<&'a PhotoSpec> {
-    config.profiles.iter().find(|spec| spec.name == name).with_context(|| {
-        let known: Vec<&str> = config.profiles.iter().map(|spec| spec.name.as_str()).collect();
-        format!("unknown profile {name:?} (known: {})", known.join(", "))
-    })
+    config
+        .profiles
+        .iter()
+        .find(|spec| spec.name == name)
+        .with_context(|| {
+            let known: Vec<&str> = config
+                .profiles
+                .iter()
+                .map(|spec| spec.name.as_str())
+                .collect();
+            format!("unknown profile {name:?} (known: {})", known.join(", "))
+        })
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a crash never leaves half a PDF.
@@ -106,26 +116,44 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     temporary_name.push(file_name);
     temporary_name.push(".partial");
     let temporary = path.with_file_name(temporary_name);
-    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Runs `idbooth print`; returns whether the sheet was written or printed.
-pub fn run_print(args: &PrintArgs, config: &KioskConfig, data_dir: &Path, out: &mut dyn Write) -> anyhow::Result<bool> {
+pub fn run_print(
+    args: &PrintArgs,
+    config: &KioskConfig,
+    data_dir: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
     if args.copies == 0 {
         bail!("--copies must be at least 1");
     }
-    let kind = args.layout.unwrap_or_else(|| sheet_kind(config.print.layout));
+    let kind = args
+        .layout
+        .unwrap_or_else(|| sheet_kind(config.print.layout));
     let captions = config.print.caption && !args.no_caption;
     let fonts = CaptionFonts::bundled_with_system_fallback()?;
-    let printer = args.printer.clone().or_else(|| config.print.printer.clone());
+    let printer = args
+        .printer
+        .clone()
+        .or_else(|| config.print.printer.clone());
     match (args.record, &args.file, &args.pdf, printer) {
         (Some(id), None, Some(pdf_path), _) => {
             let store = open_store(config, data_dir)?;
             let sheet = record_sheet(&store, RecordId(id), &config.profiles)?;
             let (layout, pdf) = record_sheet_pdf(&sheet, kind, captions, args.copies, &fonts)?;
             write_atomically(pdf_path, &pdf)?;
-            report_pdf(out, pdf_path, layout.slots.len(), &sheet.spec, kind, args.copies)
+            report_pdf(
+                out,
+                pdf_path,
+                layout.slots.len(),
+                &sheet.spec,
+                kind,
+                args.copies,
+            )
         }
         (Some(id), None, None, Some(printer)) => {
             let mut store = open_store(config, data_dir)?;
@@ -153,13 +181,19 @@ pub fn run_print(args: &PrintArgs, config: &KioskConfig, data_dir: &Path, out: &
         (None, Some(file), pdf_path, printer) => {
             let profile_name = args.profile.as_deref().context("FILE needs --profile P")?;
             let spec = find_profile(config, profile_name)?;
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let photo =
-                PrintPhoto::for_profile(bytes, spec).with_context(|| format!("{} cannot be printed", file.display()))?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let photo = PrintPhoto::for_profile(bytes, spec)
+                .with_context(|| format!("{} cannot be printed", file.display()))?;
             // A loose file has no name or student number to show.
-            let photos = [SheetPhoto { photo, caption: None }];
+            let photos = [SheetPhoto {
+                photo,
+                caption: None,
+            }];
             let layout = layout_for_profile(kind, spec, false)?;
-            let title = file.file_name().map_or_else(|| "idbooth".into(), |n| n.to_string_lossy().into_owned());
+            let title = file
+                .file_name()
+                .map_or_else(|| "idbooth".into(), |n| n.to_string_lossy().into_owned());
             let mut request = SheetRequest {
                 layout: &layout,
                 photos: &photos,
@@ -199,7 +233,9 @@ pub fn run_print(args: &PrintArgs, config: &KioskConfig, data_dir: &Path, out: &
             report_outcome(out, &printer, &outcome)
         }
         (Some(_), None, None, None) => {
-            bail!("no printer: pass --printer NAME or --pdf OUT.pdf, or set print.printer in kiosk.toml")
+            bail!(
+                "no printer: pass --printer NAME or --pdf OUT.pdf, or set print.printer in kiosk.toml"
+            )
         }
         _ => bail!("give either --record ID or FILE --profile P"),
     }
@@ -220,13 +256,25 @@ impl JobLog for NoLog {
 
 /// Prints a progress line: the submission, and each change of the printer's state while the job waits
 /// (one line per poll would flood the terminal).
-fn show_progress(out: &mut dyn Write, step: &PrintProgress, last_printer: &mut Option<PrinterState>) {
+fn show_progress(
+    out: &mut dyn Write,
+    step: &PrintProgress,
+    last_printer: &mut Option<PrinterState>,
+) {
     // Progress is best effort: a closed stdout must not abort a print that is already running.
     let _ = match step {
         PrintProgress::Submitted { job } => writeln!(out, "sent as job {job}"),
-        PrintProgress::Waiting { job, state, printer } if *last_printer != Some(*printer) => {
+        PrintProgress::Waiting {
+            job,
+            state,
+            printer,
+        } if *last_printer != Some(*printer) => {
             *last_printer = Some(*printer);
-            writeln!(out, "job {job} {state}; printer {printer} ({})", printer.describe_zh())
+            writeln!(
+                out,
+                "job {job} {state}; printer {printer} ({})",
+                printer.describe_zh()
+            )
         }
         PrintProgress::Waiting { .. } | PrintProgress::Done(_) => Ok(()),
     };
@@ -251,13 +299,20 @@ fn report_pdf(
     Ok(true)
 }
 
-fn report_outcome(out: &mut dyn Write, printer: &str, outcome: &JobOutcome) -> anyhow::Result<bool> {
+fn report_outcome(
+    out: &mut dyn Write,
+    printer: &str,
+    outcome: &JobOutcome,
+) -> anyhow::Result<bool> {
     match outcome {
         JobOutcome::Completed { job } => {
             writeln!(out, "printed on {printer} (job {job})")?;
             Ok(true)
         }
-        JobOutcome::StillWaiting { job, printer: state } => {
+        JobOutcome::StillWaiting {
+            job,
+            printer: state,
+        } => {
             writeln!(
                 out,
                 "job {job} is still queued on {printer}: printer {state} ({}); it prints when staff fix it",
@@ -265,8 +320,16 @@ fn report_outcome(out: &mut dyn Write, printer: &str, outcome: &JobOutcome) -> a
             )?;
             Ok(false)
         }
-        JobOutcome::Failed { job, state, reasons } => {
-            writeln!(out, "job {job} {state} on {printer}: {}", reasons.join(", "))?;
+        JobOutcome::Failed {
+            job,
+            state,
+            reasons,
+        } => {
+            writeln!(
+                out,
+                "job {job} {state} on {printer}: {}",
+                reasons.join(", ")
+            )?;
             Ok(false)
         }
     }

@@ -6,7 +6,9 @@
 //! column but does not expose it on `Record` yet).
 
 use super::{ExportCandidate, ExportQuery, ExportSource, ExportedBatch, SourceError};
-use crate::core::record::{Actor, AuditAction, ExportBatchId, RecordId, RecordStatus, RecordSummary};
+use crate::core::record::{
+    Actor, AuditAction, ExportBatchId, RecordId, RecordStatus, RecordSummary,
+};
 use crate::storage::{NewExportBatch, NewExportItem, RecordFilter, StorageError, Store};
 
 /// The store as an export source, acting as `actor` at `now_unix_s` when it records a batch.
@@ -27,9 +29,9 @@ impl<'a> StoreExport<'a> {
 }
 
 /// The storage error with its causes ("database error: database is locked").
-fn source_error(error: StorageError) -> SourceError {
+fn source_error(error: &StorageError) -> SourceError {
     let mut text = error.to_string();
-    let mut cause = std::error::Error::source(&error);
+    let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
         text.push_str(": ");
         text.push_str(&inner.to_string());
@@ -41,14 +43,18 @@ fn source_error(error: StorageError) -> SourceError {
 impl StoreExport<'_> {
     /// When staff last approved the record.
     fn approved_at(&self, id: RecordId) -> Result<i64, SourceError> {
-        let detail = self.store.get(id).map_err(source_error)?;
+        let detail = self.store.get(id).map_err(|error| source_error(&error))?;
         detail
             .history
             .iter()
             .rev()
             .find(|entry| entry.action == AuditAction::Approved)
             .map(|entry| entry.at_unix_s)
-            .ok_or_else(|| SourceError(format!("record {id} is approved but its history has no approval")))
+            .ok_or_else(|| {
+                SourceError(format!(
+                    "record {id} is approved but its history has no approval"
+                ))
+            })
     }
 
     fn candidate(&self, summary: RecordSummary) -> Result<ExportCandidate, SourceError> {
@@ -66,13 +72,20 @@ impl StoreExport<'_> {
 impl ExportSource for StoreExport<'_> {
     fn candidates(&self, query: &ExportQuery) -> Result<Vec<ExportCandidate>, SourceError> {
         let since = query.since_unix_s.unwrap_or(i64::MIN);
-        let mut summaries = self.store.approved_not_exported(since).map_err(source_error)?;
+        let mut summaries = self
+            .store
+            .approved_not_exported(since)
+            .map_err(|error| source_error(&error))?;
         if query.again {
             let exported = RecordFilter {
                 status: Some(RecordStatus::Exported),
                 ..RecordFilter::default()
             };
-            summaries.extend(self.store.list(&exported).map_err(source_error)?);
+            summaries.extend(
+                self.store
+                    .list(&exported)
+                    .map_err(|error| source_error(&error))?,
+            );
         }
         let mut candidates = summaries
             .into_iter()
@@ -84,7 +97,9 @@ impl ExportSource for StoreExport<'_> {
     }
 
     fn photo(&self, record_id: RecordId) -> Result<Vec<u8>, SourceError> {
-        self.store.photo(record_id).map_err(source_error)
+        self.store
+            .photo(record_id)
+            .map_err(|error| source_error(&error))
     }
 
     fn record_batch(&mut self, batch: &ExportedBatch) -> Result<ExportBatchId, SourceError> {
@@ -106,6 +121,6 @@ impl ExportSource for StoreExport<'_> {
         };
         self.store
             .mark_exported(&new_batch, &self.actor, self.now_unix_s)
-            .map_err(source_error)
+            .map_err(|error| source_error(&error))
     }
 }

@@ -24,7 +24,7 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Interval between job polls: a sheet takes 10–60 s on a dye-sub printer; a second is responsive enough.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long to watch a job before handing back "still waiting" (it stays queued and is re-polled later).
-pub const DEFAULT_WATCH_LIMIT: Duration = Duration::from_secs(180);
+pub const DEFAULT_WATCH_LIMIT: Duration = Duration::from_mins(3);
 /// Consecutive failed polls tolerated before the server counts as gone.
 pub const MAX_FAILED_POLLS: u32 = 5;
 

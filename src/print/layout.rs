@@ -351,7 +351,8 @@ fn marks_around(
     at: &GridPosition,
 ) -> Vec<CutMark> {
     let to_border = |distance_to_edge_mm: f32| distance_to_edge_mm - PRINTER_MARGIN_MM;
-    let half_row_gap_mm = (GUTTER_MM + caption_band_mm) / 2.0;
+    // Half of the space between rows (gutter plus the caption band above it).
+    let half_row_gap_mm = GUTTER_MM.midpoint(caption_band_mm);
     let left = if at.column > 0 {
         GUTTER_MM / 2.0
     } else {
@@ -554,7 +555,7 @@ mod tests {
             .cut_marks
             .iter()
             .find(|m| {
-                m.start.y_mm == a.y_mm
+                (m.start.y_mm - a.y_mm).abs() < 1e-4
                     && m.start.x_mm > a.right_mm()
                     && m.start.x_mm < a.right_mm() + GUTTER_MM / 2.0
             })

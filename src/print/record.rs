@@ -12,8 +12,8 @@ use crate::core::record::{Actor, PrintJobId, PrintJobState, RecordId};
 use crate::core::spec::PhotoSpec;
 use crate::print::font::CaptionFonts;
 use crate::print::job::{
-    JobContext, JobLog, JobOutcome, LogError, Pause, PrintError, PrintPolicy, PrintProgress, check_copy_limit,
-    print_and_watch,
+    JobContext, JobLog, JobOutcome, LogError, Pause, PrintError, PrintPolicy, PrintProgress,
+    check_copy_limit, print_and_watch,
 };
 use crate::print::layout::{LayoutError, SheetKind, SheetLayout, layout_for_profile};
 use crate::print::pdf::{Caption, Fill, PdfError, SheetPhoto, SheetRequest, render_pdf};
@@ -50,7 +50,11 @@ pub struct RecordSheet {
 }
 
 /// Loads the record's latest photo and caption and checks the photo against its profile.
-pub fn record_sheet(store: &Store, record: RecordId, profiles: &[PhotoSpec]) -> Result<RecordSheet, RecordPrintError> {
+pub fn record_sheet(
+    store: &Store,
+    record: RecordId,
+    profiles: &[PhotoSpec],
+) -> Result<RecordSheet, RecordPrintError> {
     let detail = store.get(record)?;
     let profile = &detail.summary.record.profile;
     let spec = profiles
@@ -62,7 +66,8 @@ pub fn record_sheet(store: &Store, record: RecordId, profiles: &[PhotoSpec]) -> 
             profile: profile.clone(),
         })?;
     let bytes = store.photo(record)?;
-    let photo = PrintPhoto::for_profile(bytes, &spec).map_err(|source| RecordPrintError::Photo { record, source })?;
+    let photo = PrintPhoto::for_profile(bytes, &spec)
+        .map_err(|source| RecordPrintError::Photo { record, source })?;
     let caption = Caption {
         name: detail.summary.student_name.clone().unwrap_or_default(),
         student_no: detail.summary.record.student_no.as_str().to_owned(),
@@ -86,11 +91,10 @@ pub fn record_sheet_pdf(
 ) -> Result<(SheetLayout, Vec<u8>), RecordPrintError> {
     let layout = layout_for_profile(kind, &sheet.spec, captions)?;
     let photos = [sheet.photo.clone()];
-    let title = sheet
-        .photo
-        .caption
-        .as_ref()
-        .map_or_else(|| "idbooth".to_owned(), |c| format!("idbooth {}", c.student_no));
+    let title = sheet.photo.caption.as_ref().map_or_else(
+        || "idbooth".to_owned(),
+        |c| format!("idbooth {}", c.student_no),
+    );
     let request = SheetRequest {
         layout: &layout,
         photos: &photos,
@@ -112,7 +116,12 @@ pub struct StorePrintLog<'a> {
 }
 
 impl<'a> StorePrintLog<'a> {
-    pub fn new(store: &'a mut Store, job: PrintJobId, actor: Actor, now_unix_s: &'a dyn Fn() -> i64) -> Self {
+    pub fn new(
+        store: &'a mut Store,
+        job: PrintJobId,
+        actor: Actor,
+        now_unix_s: &'a dyn Fn() -> i64,
+    ) -> Self {
         Self {
             store,
             job,
@@ -127,9 +136,21 @@ impl<'a> StorePrintLog<'a> {
         self.sent
     }
 
-    fn advance(&mut self, state: PrintJobState, spooler_job: Option<&str>, error: &str) -> Result<(), LogError> {
+    fn advance(
+        &mut self,
+        state: PrintJobState,
+        spooler_job: Option<&str>,
+        error: &str,
+    ) -> Result<(), LogError> {
         self.store
-            .update_print_job(self.job, state, spooler_job, error, &self.actor, (self.now_unix_s)())
+            .update_print_job(
+                self.job,
+                state,
+                spooler_job,
+                error,
+                &self.actor,
+                (self.now_unix_s)(),
+            )
             .map(|_| ())
             .map_err(|error| LogError(error.to_string()))
     }
@@ -189,14 +210,22 @@ pub fn print_record(
     context: &mut RecordPrintContext<'_>,
 ) -> Result<JobOutcome, RecordPrintError> {
     let printed_before = store.printed_copies(request.record)?;
-    check_copy_limit(printed_before, request.copies, context.policy.copy_limit_per_record)?;
+    check_copy_limit(
+        printed_before,
+        request.copies,
+        context.policy.copy_limit_per_record,
+    )?;
     let sheet = record_sheet(store, request.record, context.profiles)?;
     let (layout, pdf) = record_sheet_pdf(&sheet, request.kind, request.captions, 1, context.fonts)?;
     let job = SpoolJob {
         title: format!(
             "idbooth record {} {}",
             request.record,
-            sheet.photo.caption.as_ref().map_or("", |c| c.student_no.as_str())
+            sheet
+                .photo
+                .caption
+                .as_ref()
+                .map_or("", |c| c.student_no.as_str())
         ),
         pdf,
         copies: request.copies,

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use idbooth::core::record::{Actor, Consent, RecordId, StudentNo, StudentNoRule};
 use idbooth::core::spec::{MM_PER_INCH, PhotoSpec, builtin_profiles};
-use idbooth::storage::{ColumnMap, NewCapture, RosterImportOptions, Store, Submission};
 use idbooth::print::layout::RectMm;
+use idbooth::storage::{ColumnMap, NewCapture, RosterImportOptions, Store, Submission};
 use image::{DynamicImage, GenericImageView, ImageEncoder, RgbImage};
 
 /// Render resolution of the checks.
@@ -21,11 +21,16 @@ pub const INK_THRESHOLD: u8 = 128;
 pub const PAPER_THRESHOLD: u8 = 235;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/faces")
+        .join(name)
 }
 
 pub fn profile(name: &str) -> PhotoSpec {
-    builtin_profiles().into_iter().find(|p| p.name == name).unwrap()
+    builtin_profiles()
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap()
 }
 
 /// A real photo cropped to the profile's aspect and resized to its pixel size. Use a fixture with a dark,
@@ -37,15 +42,29 @@ pub fn profile_photo(fixture_name: &str, spec: &PhotoSpec) -> RgbImage {
     let crop_width = (height as f32 * aspect).min(width as f32) as u32;
     let crop_height = (crop_width as f32 / aspect) as u32;
     source
-        .crop_imm((width - crop_width) / 2, (height - crop_height) / 2, crop_width, crop_height)
-        .resize_exact(spec.width_px, spec.height_px, image::imageops::FilterType::Lanczos3)
+        .crop_imm(
+            (width - crop_width) / 2,
+            (height - crop_height) / 2,
+            crop_width,
+            crop_height,
+        )
+        .resize_exact(
+            spec.width_px,
+            spec.height_px,
+            image::imageops::FilterType::Lanczos3,
+        )
         .to_rgb8()
 }
 
 pub fn jpeg_bytes(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .unwrap();
     out
 }
@@ -53,7 +72,12 @@ pub fn jpeg_bytes(image: &RgbImage) -> Vec<u8> {
 pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .unwrap();
     out
 }
@@ -63,15 +87,31 @@ pub fn run(tool: &str, args: &[&str]) -> std::process::Output {
     let output = Command::new(tool)
         .args(args)
         .output()
-        .unwrap_or_else(|error| panic!("{tool} is needed for this test (apt-get install poppler-utils): {error}"));
-    assert!(output.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        .unwrap_or_else(|error| {
+            panic!("{tool} is needed for this test (apt-get install poppler-utils): {error}")
+        });
+    assert!(
+        output.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
 /// The first page rendered at [`RENDER_DPI`], written next to the PDF as PNG.
 pub fn render_page(pdf: &Path) -> DynamicImage {
     let prefix = pdf.with_extension("");
-    run("pdftoppm", &["-r", "300", "-png", "-singlefile", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "300",
+            "-png",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
     image::open(prefix.with_extension("png")).unwrap()
 }
 
@@ -80,7 +120,9 @@ pub fn px(mm: f32) -> f32 {
 }
 
 pub fn is_paper(page: &DynamicImage, x: u32, y: u32) -> bool {
-    page.get_pixel(x, y).0[..3].iter().all(|&c| c > PAPER_THRESHOLD)
+    page.get_pixel(x, y).0[..3]
+        .iter()
+        .all(|&c| c > PAPER_THRESHOLD)
 }
 
 pub fn is_ink(page: &DynamicImage, x_mm: f32, y_mm: f32) -> bool {
@@ -90,9 +132,19 @@ pub fn is_ink(page: &DynamicImage, x_mm: f32, y_mm: f32) -> bool {
 
 /// Length in mm of the non-paper run through (x, y) along one axis; a run ends at 3 paper pixels in a row.
 pub fn run_length_mm(page: &DynamicImage, x: u32, y: u32, horizontal: bool) -> f32 {
-    let limit = if horizontal { page.width() } else { page.height() };
+    let limit = if horizontal {
+        page.width()
+    } else {
+        page.height()
+    };
     let start = if horizontal { x } else { y };
-    let at = |i: u32| if horizontal { is_paper(page, i, y) } else { is_paper(page, x, i) };
+    let at = |i: u32| {
+        if horizontal {
+            is_paper(page, i, y)
+        } else {
+            is_paper(page, x, i)
+        }
+    };
     let edge = |direction: i64| {
         let mut position = i64::from(start);
         let mut paper_run = 0;
@@ -113,8 +165,19 @@ pub fn run_length_mm(page: &DynamicImage, x: u32, y: u32, horizontal: bool) -> f
 
 /// Measures the photo drawn in `rect` (page millimetres) across three rows and three columns; asserts it
 /// is `width_mm` x `height_mm` within [`SIZE_TOLERANCE_MM`].
-pub fn assert_photo_size(page: &DynamicImage, rect: RectMm, width_mm: f32, height_mm: f32, label: &str) {
-    let RectMm { x_mm, y_mm, width_mm: w, height_mm: h } = rect;
+pub fn assert_photo_size(
+    page: &DynamicImage,
+    rect: RectMm,
+    width_mm: f32,
+    height_mm: f32,
+    label: &str,
+) {
+    let RectMm {
+        x_mm,
+        y_mm,
+        width_mm: w,
+        height_mm: h,
+    } = rect;
     for fraction in [0.3, 0.5, 0.7] {
         let row = px(y_mm + h * fraction) as u32;
         let column = px(x_mm + w * fraction) as u32;
@@ -150,9 +213,17 @@ pub fn store_with_approved_record(path: &Path) -> (Store, RecordId) {
         rule: StudentNoRule::default(),
     };
     store
-        .import_roster("student_no,name\n2025000001,张伟\n".as_bytes(), &options, &staff(), T0)
+        .import_roster(
+            "student_no,name\n2025000001,张伟\n".as_bytes(),
+            &options,
+            &staff(),
+            T0,
+        )
         .unwrap();
-    let photo = jpeg_bytes(&profile_photo("bad_interfaces_066_foliage_bg.jpg", &profile("one_inch")));
+    let photo = jpeg_bytes(&profile_photo(
+        "bad_interfaces_066_foliage_bg.jpg",
+        &profile("one_inch"),
+    ));
     let submission = Submission {
         student_no: StudentNo::parse("2025000001", StudentNoRule::default()).unwrap(),
         profile: "one_inch".into(),
@@ -170,4 +241,3 @@ pub fn store_with_approved_record(path: &Path) -> (Store, RecordId) {
     store.approve(id, &staff(), T0 + 60).unwrap();
     (store, id)
 }
-
