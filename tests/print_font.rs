@@ -1,6 +1,8 @@
 //! The bundled CJK font must be usable by both consumers: egui (skrifa rasterizes its CFF outlines) and
 //! printpdf (parses it and embeds a subset). These tests draw real text and look at the result.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -2,6 +2,8 @@
 //! lives in its own file and shares the same core as the booth. Output to stdout is allowed here only.
 
 pub mod config_cmd;
+pub mod export;
+pub mod print;
 pub mod records;
 
 use std::path::PathBuf;
