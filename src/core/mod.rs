@@ -3,4 +3,5 @@
 
 pub mod face;
 pub mod geometry;
+pub mod record;
 pub mod spec;
