@@ -3,6 +3,7 @@
 //! database, inference or camera call happens inside `ui`.
 
 pub mod screens;
+pub mod staff;
 pub mod text;
 pub mod theme;
 
