@@ -78,6 +78,8 @@ impl Metrics {
 pub mod staff {
     /// Width of the record list; wide enough for number, name and profile of a typical row.
     pub const LIST_WIDTH_PT: f32 = 380.0;
+    /// Width of the decision column (approve, reasons, note) on the right of the review pane.
+    pub const DECISION_WIDTH_PT: f32 = 340.0;
     /// Tallest a review image is drawn: a 35:45 photo then reads at about passport-print size x3.
     pub const IMAGE_MAX_HEIGHT_PT: f32 = 460.0;
     /// Width of a single-line form field.

@@ -244,9 +244,15 @@ fn desk_intent(
         StaffIntent::ShowTab(tab) => {
             desk.tab = tab;
             match tab {
-                Tab::Queue => follow.commands.push(Command::LoadQueue {
-                    page_size: QUEUE_PAGE_SIZE,
-                }),
+                Tab::Queue => {
+                    follow.commands.push(Command::LoadQueue {
+                        page_size: QUEUE_PAGE_SIZE,
+                    });
+                    // Another station (or the purge) may have changed the shown record.
+                    if let Some(id) = desk.selected {
+                        follow.commands.push(Command::LoadRecord(id));
+                    }
+                }
                 Tab::Stats => follow.commands.push(Command::LoadStats { utc_offset_s }),
                 Tab::Search => desk.focus_search = true,
                 Tab::Admin => {}
@@ -308,7 +314,7 @@ fn desk_intent(
             None => {
                 follow.banner = Some(Banner::Bad(
                     tr(lang, "staff.roster_path_missing").to_owned(),
-                ))
+                ));
             }
         },
         StaffIntent::AskPurge => desk.purge = PurgeState::Confirming,

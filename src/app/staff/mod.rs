@@ -8,6 +8,7 @@
 
 mod admin;
 mod apply;
+mod decision;
 mod login;
 mod report;
 mod review;
@@ -313,4 +314,39 @@ pub fn run_staff(config: KioskConfig, data_dir: &Path) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("cannot open the staff station window (is a display available?)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `staff.*` text key the station's files use exists in both languages.
+    #[test]
+    fn every_staff_text_key_is_defined() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("apply.rs"),
+            include_str!("admin.rs"),
+            include_str!("decision.rs"),
+            include_str!("login.rs"),
+            include_str!("review.rs"),
+            include_str!("stats.rs"),
+        ];
+        let mut checked = 0;
+        for source in sources {
+            for (start, _) in source.match_indices("\"staff.") {
+                let rest = &source[start + 1..];
+                let Some(end) = rest.find('"') else { continue };
+                let key = &rest[..end];
+                if key.ends_with('.') || key.contains(' ') {
+                    continue;
+                }
+                for lang in [Lang::Zh, Lang::En] {
+                    assert_ne!(tr(lang, key), key, "missing text {key}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} keys found");
+    }
 }

@@ -4,12 +4,13 @@
 
 use egui::{Key, RichText};
 
+use super::decision::{self, REASON_KEYS};
 use super::report;
 use super::state::{Banner, Decision, Desk, StaffIntent, Tab};
 use super::{QUEUE_PAGE_SIZE, reason_label};
 use crate::app::text::{Lang, tr};
 use crate::app::theme;
-use crate::core::record::{ReasonCatalog, RecordDetail, RecordStatus, RecordSummary};
+use crate::core::record::{ReasonCatalog, RecordDetail, RecordSummary};
 use crate::core::spec::PhotoSpec;
 
 /// What the desk screens read besides the desk.
@@ -22,19 +23,6 @@ pub struct View<'a> {
     pub original: Option<&'a egui::TextureHandle>,
     pub busy: bool,
 }
-
-/// Keys 1–9 pick the first nine configured reasons.
-const REASON_KEYS: [Key; 9] = [
-    Key::Num1,
-    Key::Num2,
-    Key::Num3,
-    Key::Num4,
-    Key::Num5,
-    Key::Num6,
-    Key::Num7,
-    Key::Num8,
-    Key::Num9,
-];
 
 /// Shortcuts, read only while no text field has the keyboard.
 pub fn shortcuts(input: &egui::InputState, desk: &Desk) -> Vec<StaffIntent> {
@@ -145,12 +133,30 @@ pub fn show(ui: &mut egui::Ui, view: &View<'_>, desk: &mut Desk) -> Vec<StaffInt
             }
             intents.extend(record_list(ui, view, desk));
         });
+    let detail = desk.shown_detail().cloned();
+    if let Some(detail) = &detail {
+        egui::Panel::right("staff-decision")
+            .resizable(true)
+            .default_size(theme::staff::DECISION_WIDTH_PT)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("staff-decision-scroll")
+                    .show(ui, |ui| {
+                        intents.extend(decision::show(
+                            ui,
+                            view,
+                            desk,
+                            detail.summary.record.status,
+                        ));
+                    });
+            });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
             .id_salt("staff-detail")
             .show(ui, |ui| {
-                if let Some(detail) = desk.shown_detail().cloned() {
-                    intents.extend(record_pane(ui, view, desk, &detail));
+                if let Some(detail) = &detail {
+                    intents.extend(record_pane(ui, view, desk, detail));
                 } else {
                     let key = if desk.current_list().is_empty() {
                         "staff.nothing_here"
@@ -284,7 +290,7 @@ fn record_pane(
         .truncate(),
     );
     images(ui, view, desk);
-    let mut intents = decision(ui, view, desk, record.status);
+    let mut intents = Vec::new();
     ui.separator();
     if let Some(capture) = detail.captures.last() {
         egui::CollapsingHeader::new(tr(lang, "staff.report"))
@@ -368,80 +374,6 @@ fn images(ui: &mut egui::Ui, view: &View<'_>, desk: &Desk) {
             (None, None) => {}
         }
     });
-}
-
-fn decision(
-    ui: &mut egui::Ui,
-    view: &View<'_>,
-    desk: &mut Desk,
-    status: RecordStatus,
-) -> Vec<StaffIntent> {
-    let lang = view.lang;
-    let mut intents = Vec::new();
-    let pending = status == RecordStatus::PendingReview;
-    let enabled = pending && !view.busy;
-    ui.horizontal(|ui| {
-        let approve =
-            egui::Button::new(RichText::new(tr(lang, "staff.approve")).color(theme::GOOD));
-        if ui.add_enabled(enabled, approve).clicked() {
-            intents.push(StaffIntent::Approve);
-        }
-        if desk.decision == Decision::Idle {
-            let reject =
-                egui::Button::new(RichText::new(tr(lang, "staff.reject")).color(theme::BAD));
-            if ui.add_enabled(enabled, reject).clicked() {
-                intents.push(StaffIntent::StartReject);
-            }
-        }
-        if !pending {
-            ui.label(tr(lang, "staff.not_pending"));
-        }
-    });
-    let Decision::Rejecting {
-        reasons,
-        note,
-        error,
-    } = &mut desk.decision
-    else {
-        return intents;
-    };
-    ui.label(tr(lang, "staff.reasons_hint"));
-    for (index, reason) in view.catalog.reasons().iter().enumerate() {
-        let picked = reasons.contains(&index);
-        let key = if index < REASON_KEYS.len() {
-            format!("{}  ", index + 1)
-        } else {
-            String::new()
-        };
-        let text = format!("{key}{}", reason_label(lang, reason));
-        if ui.selectable_label(picked, text).clicked() {
-            intents.push(StaffIntent::ToggleReason(index));
-        }
-    }
-    let note_label = ui.label(tr(lang, "staff.note"));
-    ui.add(
-        egui::TextEdit::multiline(note)
-            .desired_rows(2)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(note_label.id);
-    ui.horizontal(|ui| {
-        let confirm =
-            egui::Button::new(RichText::new(tr(lang, "staff.confirm_reject")).color(theme::BAD));
-        if ui
-            .add_enabled(enabled && !reasons.is_empty(), confirm)
-            .clicked()
-        {
-            intents.push(StaffIntent::ConfirmReject);
-        }
-        if ui.button(tr(lang, "staff.cancel")).clicked() {
-            intents.push(StaffIntent::CancelReject);
-        }
-    });
-    if let Some(error) = error {
-        ui.colored_label(theme::BAD, error.as_str());
-    }
-    intents
 }
 
 fn rerender(
