@@ -84,6 +84,16 @@ fn value_text(value: ValueRef<'_>) -> String {
     }
 }
 
+/// The bytes of a stored image, whatever type a corruption left them with (its hash then mismatches).
+fn stored_bytes(value: ValueRef<'_>) -> Option<Vec<u8>> {
+    match value {
+        ValueRef::Blob(bytes) | ValueRef::Text(bytes) => Some(bytes.to_vec()),
+        ValueRef::Integer(n) => Some(n.to_le_bytes().to_vec()),
+        ValueRef::Real(x) => Some(x.to_le_bytes().to_vec()),
+        ValueRef::Null => None,
+    }
+}
+
 fn pragma_messages(conn: &Connection, pragma: &str) -> Result<Vec<String>, StorageError> {
     let mut stmt = conn.prepare(pragma)?;
     let columns = stmt.column_count();
@@ -163,9 +173,9 @@ impl Store {
                     record_id: RecordId(row.get(0)?),
                     capture_id: CaptureId(row.get(1)?),
                     photo_sha256: row.get(2)?,
-                    photo: row.get(3)?,
+                    photo: stored_bytes(row.get_ref(3)?).unwrap_or_default(),
                     original_sha256: row.get(4)?,
-                    original: row.get(5)?,
+                    original: stored_bytes(row.get_ref(5)?),
                 };
                 report.captures_checked += 1;
                 report.photo_problems.extend(check_images(&images).into_iter().map(|problem| PhotoProblem {

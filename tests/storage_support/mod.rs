@@ -58,17 +58,35 @@ pub fn standardized_photo(name: &str) -> Vec<u8> {
     out
 }
 
+/// Child processes of the reliability tests read the parent's photos from this directory instead of
+/// decoding and scaling the fixtures again on every start.
+pub const PHOTO_CACHE_ENV: &str = "IDBOOTH_STORAGE_TEST_PHOTOS";
+const PHOTO_FIXTURES: [&str; 3] = [
+    "good_london_001_neutral.jpg",
+    "good_london_003_neutral.jpg",
+    "good_london_006_neutral.jpg",
+];
+
 /// The standardized photos of three real fixture faces, made once per test binary.
 pub fn photos() -> &'static [Vec<u8>; 3] {
     static PHOTOS: OnceLock<[Vec<u8>; 3]> = OnceLock::new();
     PHOTOS.get_or_init(|| {
-        [
-            "good_london_001_neutral.jpg",
-            "good_london_003_neutral.jpg",
-            "good_london_006_neutral.jpg",
-        ]
-        .map(standardized_photo)
+        let cached = std::env::var_os(PHOTO_CACHE_ENV).map(PathBuf::from);
+        PHOTO_FIXTURES.map(|name| match &cached {
+            Some(dir) => {
+                std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("cached {name}: {e}"))
+            }
+            None => standardized_photo(name),
+        })
     })
+}
+
+/// Writes [`photos`] into `dir` for child processes (see [`PHOTO_CACHE_ENV`]).
+pub fn cache_photos(dir: &std::path::Path) -> std::io::Result<()> {
+    for (name, photo) in PHOTO_FIXTURES.iter().zip(photos()) {
+        std::fs::write(dir.join(name), photo)?;
+    }
+    Ok(())
 }
 
 /// A capture whose photo is one of the fixture photos and whose original is a real camera-sized JPEG
