@@ -57,6 +57,7 @@ fn main() -> ExitCode {
 
     let result = match command {
         Command::Kiosk(args) => app::run_kiosk(config, &data_dir, args.windowed),
+        Command::Staff => app::staff::run_staff(config, &data_dir),
         Command::Config(_) => Ok(()),
     };
     match result {

@@ -226,41 +226,41 @@ impl Station {
 #[test]
 fn wrong_pin_is_refused_repeated_failures_lock_the_account_and_the_lock_expires() {
     let mut station = seeded(|_| {});
+    let config = KioskConfig::default();
+    let attempts = config.staff.pin_attempts;
+    let lockout_s = config.staff.lockout.as_secs() as i64;
     station.login("1111");
     assert!(station.harness.state().desk().is_none());
-    let error = station.harness.state().login_error().map(str::to_owned);
-    assert!(
-        error
-            .as_deref()
-            .is_some_and(|e| e.contains("wrong PIN") && e.contains("4 attempts left")),
-        "{error:?}"
+    let wrong_pin = station
+        .text("staff.login_wrong_pin")
+        .replace("{n}", &(attempts - 1).to_string());
+    assert_eq!(
+        station.harness.state().login_error(),
+        Some(wrong_pin.as_str())
     );
-    assert!(
-        station
-            .harness
-            .query_by_label_contains("wrong PIN")
-            .is_some()
-    );
-    let attempts = KioskConfig::default().staff.pin_attempts;
+    assert!(station.harness.query_by_label(&wrong_pin).is_some());
     for _ in 1..attempts {
         station.login("1111");
     }
-    let error = station.harness.state().login_error().map(str::to_owned);
-    assert!(
-        error.as_deref().is_some_and(|e| e.contains("locked")),
-        "{error:?}"
+    let locked = |station: &Station, remaining_s: i64| {
+        station
+            .text("staff.login_locked")
+            .replace("{n}", &remaining_s.to_string())
+    };
+    assert_eq!(
+        station.harness.state().login_error(),
+        Some(locked(&station, lockout_s).as_str())
     );
     // The right PIN is refused while the lock lasts...
+    station.clock.fetch_add(lockout_s - 1, Ordering::SeqCst);
     station.login(PIN);
     assert!(station.harness.state().desk().is_none());
-    let error = station.harness.state().login_error().map(str::to_owned);
-    assert!(
-        error.as_deref().is_some_and(|e| e.contains("locked")),
-        "{error:?}"
+    assert_eq!(
+        station.harness.state().login_error(),
+        Some(locked(&station, 1).as_str())
     );
     // ...and accepted once it has expired.
-    let lockout_s = KioskConfig::default().staff.lockout.as_secs() as i64;
-    station.clock.fetch_add(lockout_s + 1, Ordering::SeqCst);
+    station.clock.fetch_add(1, Ordering::SeqCst);
     station.login(PIN);
     assert_eq!(station.desk().staff.account.to_string(), ACCOUNT);
     let log = match station.store().audit_log(0, 1000) {
@@ -596,6 +596,23 @@ fn roster_import_shows_bad_rows_and_imports_nothing_from_a_bad_file() {
     };
     assert_eq!(count, 3, "nothing from the bad file was imported");
 
+    // Skipping the bad rows imports the good one.
+    let skip = station.text("staff.roster_skip_bad");
+    station.harness.get_by_label(&skip).click();
+    station.harness.step();
+    station.click("staff.roster_import");
+    let report = station.desk().roster_report.clone();
+    assert!(
+        report
+            .as_ref()
+            .is_some_and(|r| r.committed && r.inserted == 1 && r.bad_rows.len() == 2),
+        "{report:?}"
+    );
+    let Ok(count) = station.store().roster_count() else {
+        panic!("roster count")
+    };
+    assert_eq!(count, 4);
+
     // A missing file is an error in the banner, not a crash.
     station.type_into("staff.roster_path", "-missing");
     station.click("staff.roster_import");
@@ -673,4 +690,34 @@ fn rerender_is_an_intent_the_worker_answers_with_a_clear_error_until_the_standar
     );
     // Nothing changed in the store.
     assert_eq!(station.status(first), RecordStatus::PendingReview);
+}
+
+#[test]
+fn an_idle_desk_picks_up_new_booth_submissions() {
+    let mut station = seeded(|_| {});
+    station.login(PIN);
+    assert_eq!(station.queue_ids().len(), 3);
+    let mut booth = station.store();
+    let now = station.clock.load(Ordering::SeqCst);
+    let submitted = booth.create_submission(
+        &submission("2025000009"),
+        &capture(1, "late"),
+        &Actor::Booth("booth-2".into()),
+        now,
+    );
+    let Ok(new_id) = submitted else {
+        panic!("{submitted:?}")
+    };
+    station.harness.step();
+    station.settle();
+    assert_eq!(
+        station.queue_ids().len(),
+        3,
+        "no reload before the interval"
+    );
+    station.clock.fetch_add(15, Ordering::SeqCst);
+    station.harness.step();
+    station.settle();
+    assert_eq!(station.queue_ids().last(), Some(&new_id));
+    assert_eq!(station.desk().total_pending, 4);
 }

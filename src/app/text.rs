@@ -130,6 +130,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Re-render with profile",
     ),
     ("staff.rerender", "重新生成", "Re-render"),
+    ("staff.refresh", "刷新", "Refresh"),
     (
         "staff.stat_pending_now",
         "当前待审核",
@@ -151,6 +152,37 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("staff.roster_path", "文件路径", "File path"),
     ("staff.roster_import", "导入", "Import"),
+    (
+        "staff.roster_skip_bad",
+        "跳过错误行，导入其余各行",
+        "Skip bad rows and import the rest",
+    ),
+    (
+        "staff.login_wrong_pin",
+        "PIN 码错误，还可尝试 {n} 次",
+        "Wrong PIN; {n} attempts left",
+    ),
+    (
+        "staff.login_locked",
+        "输错次数过多，账号已锁定，请 {n} 秒后再试",
+        "Too many wrong PINs; the account is locked for {n} s",
+    ),
+    ("staff.login_unknown", "没有这个账号", "No such account"),
+    (
+        "staff.login_disabled",
+        "此账号已停用",
+        "This account is disabled",
+    ),
+    (
+        "staff.login_bad_pin",
+        "PIN 码为 {min}–{max} 位数字",
+        "A PIN is {min} to {max} digits",
+    ),
+    (
+        "staff.login_bad_account",
+        "账号格式不正确",
+        "Not a valid account name",
+    ),
     (
         "staff.roster_path_missing",
         "请先输入名单文件的路径",

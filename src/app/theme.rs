@@ -82,6 +82,8 @@ pub mod staff {
     pub const DECISION_WIDTH_PT: f32 = 340.0;
     /// Tallest a review image is drawn: a 35:45 photo then reads at about passport-print size x3.
     pub const IMAGE_MAX_HEIGHT_PT: f32 = 460.0;
+    /// Width of the login form (label column + field), used to centre it.
+    pub const LOGIN_FORM_WIDTH_PT: f32 = 360.0;
     /// Width of a single-line form field.
     pub const FIELD_WIDTH_PT: f32 = 260.0;
     pub const SECTION_GAP_PT: f32 = 16.0;

@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// The self-service booth, full screen (the default command).
     Kiosk(KioskArgs),
+    /// The staff station: PIN login, review queue, search, statistics, roster import, retention purge.
+    Staff,
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),

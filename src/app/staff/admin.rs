@@ -33,6 +33,7 @@ pub fn show(ui: &mut egui::Ui, lang: Lang, desk: &mut Desk, busy: bool) -> Vec<S
                     intents.push(StaffIntent::ImportRoster);
                 }
             });
+            ui.checkbox(&mut desk.roster_skip_bad, tr(lang, "staff.roster_skip_bad"));
             if let Some(report) = &desk.roster_report {
                 roster_report(ui, lang, report);
             }

@@ -1,13 +1,17 @@
 //! How the staff station reacts: worker replies update the desk (and upload decoded images as
 //! textures), intents update the desk and send worker commands. No drawing here, no store access.
 
+use super::StaffError;
 use super::state::{
     Banner, Decision, Desk, LoginForm, PurgeState, ShownRecord, StaffIntent, Tab, typed_path,
 };
 use super::worker::{Command, LoadedRecord, Reply};
 use super::{ImageSlots, QUEUE_PAGE_SIZE, Session, StaffApp};
 use crate::app::text::{Lang, tr};
-use crate::core::record::{ReasonCatalog, RecordId, RecordStatus, Rejection};
+use crate::core::record::{
+    ReasonCatalog, RecordError, RecordId, RecordStatus, Rejection, StaffPin,
+};
+use crate::storage::StorageError;
 
 impl StaffApp {
     pub(super) fn apply_reply(&mut self, ctx: &egui::Context, reply: Reply) {
@@ -17,6 +21,7 @@ impl StaffApp {
                 let desk = Desk::new(staff, self.config.storage.keep_originals_days, profile);
                 self.session = Session::LoggedIn(Box::new(desk));
                 self.banner = None;
+                self.last_refresh_unix_s = (self.options.clock)();
                 self.send(Command::LoadQueue {
                     page_size: QUEUE_PAGE_SIZE,
                 });
@@ -29,7 +34,9 @@ impl StaffApp {
             Reply::Failed { command, error } => {
                 let message = format!("{error:#}");
                 match &mut self.session {
-                    Session::LoggedOut(form) => form.error = Some(message),
+                    Session::LoggedOut(form) => {
+                        form.error = Some(login_message(self.lang, &error, message));
+                    }
                     Session::LoggedIn(_) => {
                         self.banner = Some(Banner::Bad(format!(
                             "{} ({command}): {message}",
@@ -310,7 +317,10 @@ fn desk_intent(
             follow.commands.push(Command::Rerender { record, profile });
         }
         StaffIntent::ImportRoster => match typed_path(&desk.roster_path) {
-            Some(path) => follow.commands.push(Command::ImportRoster(path)),
+            Some(path) => follow.commands.push(Command::ImportRoster {
+                path,
+                skip_bad: desk.roster_skip_bad,
+            }),
             None => {
                 follow.banner = Some(Banner::Bad(
                     tr(lang, "staff.roster_path_missing").to_owned(),
@@ -353,5 +363,30 @@ fn confirm_reject(desk: &mut Desk, catalog: &ReasonCatalog, follow: &mut FollowU
             follow.commands.push(Command::Reject(id, rejection));
         }
         Err(problem) => *error = Some(problem.to_string()),
+    }
+}
+
+/// A login failure in the display language; anything unexpected keeps the full error text.
+fn login_message(lang: Lang, error: &StaffError, full: String) -> String {
+    match error {
+        StaffError::Storage(StorageError::WrongPin { attempts_left, .. }) => {
+            tr(lang, "staff.login_wrong_pin").replace("{n}", &attempts_left.to_string())
+        }
+        StaffError::Storage(StorageError::LockedOut { remaining_s, .. }) => {
+            tr(lang, "staff.login_locked").replace("{n}", &remaining_s.to_string())
+        }
+        StaffError::Storage(StorageError::UnknownStaff(_)) => {
+            tr(lang, "staff.login_unknown").to_owned()
+        }
+        StaffError::Storage(StorageError::StaffDisabled(_)) => {
+            tr(lang, "staff.login_disabled").to_owned()
+        }
+        StaffError::Invalid(RecordError::Pin) => tr(lang, "staff.login_bad_pin")
+            .replace("{min}", &StaffPin::MIN_DIGITS.to_string())
+            .replace("{max}", &StaffPin::MAX_DIGITS.to_string()),
+        StaffError::Invalid(RecordError::StaffAccount(_)) => {
+            tr(lang, "staff.login_bad_account").to_owned()
+        }
+        _ => full,
     }
 }

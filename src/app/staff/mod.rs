@@ -33,6 +33,9 @@ use worker::{Clock, Command, StaffWorker, WorkerSettings};
 
 /// Records loaded into the queue list at once; the header shows the full pending count.
 pub const QUEUE_PAGE_SIZE: u32 = 500;
+/// How often an idle desk reloads the queue (and the statistics on that tab) to pick up new booth
+/// submissions and other stations' decisions: a student walking from booth to desk takes longer.
+const REFRESH_INTERVAL_S: i64 = 15;
 
 /// Everything that can go wrong at the staff station. Shown with `{:#}`.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +117,8 @@ pub struct StaffApp {
     images: ImageSlots,
     /// Commands sent and not yet answered.
     in_flight: u32,
+    /// When the queue was last requested (station clock).
+    last_refresh_unix_s: i64,
     worker: StaffWorker,
 }
 
@@ -151,6 +156,7 @@ impl StaffApp {
             banner: None,
             images: ImageSlots::default(),
             in_flight: 0,
+            last_refresh_unix_s: 0,
             worker,
         })
     }
@@ -200,6 +206,30 @@ impl StaffApp {
         for intent in intents {
             self.apply_intent(intent);
         }
+        self.refresh_when_due(ui.ctx());
+    }
+
+    /// Reloads the queue (and the statistics on their tab) every [`REFRESH_INTERVAL_S`] while idle.
+    fn refresh_when_due(&mut self, ctx: &egui::Context) {
+        let Session::LoggedIn(desk) = &self.session else {
+            return;
+        };
+        let now_unix_s = (self.options.clock)();
+        if !self.is_busy() && now_unix_s - self.last_refresh_unix_s >= REFRESH_INTERVAL_S {
+            let stats = desk.tab == Tab::Stats;
+            self.last_refresh_unix_s = now_unix_s;
+            self.send(Command::LoadQueue {
+                page_size: QUEUE_PAGE_SIZE,
+            });
+            if stats {
+                self.send(Command::LoadStats {
+                    utc_offset_s: self.options.utc_offset_s,
+                });
+            }
+        }
+        ctx.request_repaint_after(std::time::Duration::from_secs(
+            REFRESH_INTERVAL_S.unsigned_abs(),
+        ));
     }
 
     fn draw(&mut self, ui: &mut egui::Ui) -> Vec<StaffIntent> {
@@ -227,7 +257,12 @@ impl StaffApp {
                     Tab::Queue | Tab::Search => intents.extend(review::show(ui, &view, desk)),
                     Tab::Stats => {
                         egui::CentralPanel::default().show(ui, |ui| {
-                            stats::show(ui, lang, &self.catalog, desk.stats.as_ref());
+                            intents.extend(stats::show(
+                                ui,
+                                lang,
+                                &self.catalog,
+                                desk.stats.as_ref(),
+                            ));
                         });
                     }
                     Tab::Admin => {
@@ -331,6 +366,7 @@ mod tests {
             include_str!("login.rs"),
             include_str!("review.rs"),
             include_str!("stats.rs"),
+            include_str!("report.rs"),
         ];
         let mut checked = 0;
         for source in sources {

@@ -42,7 +42,7 @@ fn nested(ui: &mut egui::Ui, key: Option<&str>, depth: usize, body: impl FnOnce(
         Some(k) => {
             egui::CollapsingHeader::new(k)
                 .id_salt((k, depth))
-                .default_open(depth < 2)
+                .default_open(depth < 3)
                 .show(ui, body);
         }
     }

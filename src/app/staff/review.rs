@@ -137,7 +137,7 @@ pub fn show(ui: &mut egui::Ui, view: &View<'_>, desk: &mut Desk) -> Vec<StaffInt
     if let Some(detail) = &detail {
         egui::Panel::right("staff-decision")
             .resizable(true)
-            .default_size(theme::staff::DECISION_WIDTH_PT)
+            .min_size(theme::staff::DECISION_WIDTH_PT)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("staff-decision-scroll")
@@ -324,7 +324,8 @@ fn record_pane(
                     local_time(entry.at_unix_s, view.utc_offset_s),
                     entry.actor,
                     entry.action,
-                    entry.note
+                    // One line per entry; the full note is in the rejection above.
+                    entry.note.replace(['\n', '\r'], " ")
                 ))
                 .truncate(),
             );

@@ -112,6 +112,8 @@ pub struct Desk {
     pub rerender_profile: String,
     pub stats: Option<Stats>,
     pub roster_path: String,
+    /// Import the good rows of a file with bad ones (off by default: a bad file imports nothing).
+    pub roster_skip_bad: bool,
     pub roster_report: Option<RosterImportReport>,
     pub purge_days: u32,
     pub purge: PurgeState,
@@ -136,6 +138,7 @@ impl Desk {
             rerender_profile: default_profile,
             stats: None,
             roster_path: String::new(),
+            roster_skip_bad: false,
             roster_report: None,
             purge_days,
             purge: PurgeState::Idle,

@@ -2,6 +2,7 @@
 //! reason, exported, printed) and the records pending now, as the store counted them.
 
 use super::reason_label;
+use super::state::{StaffIntent, Tab};
 use crate::app::text::{Lang, tr};
 use crate::app::theme;
 use crate::core::record::{PeriodStats, ReasonCatalog, ReasonCode, Stats};
@@ -9,12 +10,28 @@ use crate::core::record::{PeriodStats, ReasonCatalog, ReasonCode, Stats};
 /// Reads one number of a period.
 type Count = fn(&PeriodStats) -> u64;
 
-pub fn show(ui: &mut egui::Ui, lang: Lang, catalog: &ReasonCatalog, stats: Option<&Stats>) {
-    ui.heading(tr(lang, "staff.tab_stats"));
-    let Some(stats) = stats else {
+pub fn show(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    catalog: &ReasonCatalog,
+    stats: Option<&Stats>,
+) -> Vec<StaffIntent> {
+    let mut intents = Vec::new();
+    ui.horizontal(|ui| {
+        ui.heading(tr(lang, "staff.tab_stats"));
+        if ui.button(tr(lang, "staff.refresh")).clicked() {
+            intents.push(StaffIntent::ShowTab(Tab::Stats));
+        }
+    });
+    if let Some(stats) = stats {
+        table(ui, lang, catalog, stats);
+    } else {
         ui.spinner();
-        return;
-    };
+    }
+    intents
+}
+
+fn table(ui: &mut egui::Ui, lang: Lang, catalog: &ReasonCatalog, stats: &Stats) {
     ui.label(format!(
         "{}: {}",
         tr(lang, "staff.stat_pending_now"),

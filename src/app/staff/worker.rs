@@ -36,17 +36,33 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// What the UI asks the worker to do.
 #[derive(Debug)]
 pub enum Command {
-    Login { account: String, pin: String },
+    Login {
+        account: String,
+        pin: String,
+    },
     Logout,
-    LoadQueue { page_size: u32 },
+    LoadQueue {
+        page_size: u32,
+    },
     LoadRecord(RecordId),
     Approve(RecordId),
     Reject(RecordId, Rejection),
     Search(String),
-    LoadStats { utc_offset_s: i32 },
-    ImportRoster(PathBuf),
-    PurgeOriginals { retention_days: u32 },
-    Rerender { record: RecordId, profile: String },
+    LoadStats {
+        utc_offset_s: i32,
+    },
+    ImportRoster {
+        path: PathBuf,
+        /// Import the good rows of a file that has bad ones.
+        skip_bad: bool,
+    },
+    PurgeOriginals {
+        retention_days: u32,
+    },
+    Rerender {
+        record: RecordId,
+        profile: String,
+    },
     Stop,
 }
 
@@ -236,16 +252,18 @@ impl WorkerState {
             Command::LoadStats { utc_offset_s } => {
                 Reply::Stats(Box::new(self.store.stats(now_unix_s, utc_offset_s)?))
             }
-            Command::ImportRoster(path) => {
+            Command::ImportRoster { path, skip_bad } => {
                 let file = std::fs::File::open(&path)
                     .map_err(|source| StaffError::RosterFile { path, source })?;
                 let reader = std::io::BufReader::new(file);
-                Reply::RosterImported(self.store.import_roster(
-                    reader,
-                    &self.settings.roster,
-                    &actor,
-                    now_unix_s,
-                )?)
+                let options = RosterImportOptions {
+                    skip_bad,
+                    ..self.settings.roster.clone()
+                };
+                Reply::RosterImported(
+                    self.store
+                        .import_roster(reader, &options, &actor, now_unix_s)?,
+                )
             }
             Command::PurgeOriginals { retention_days } => Reply::Purged(
                 self.store
@@ -286,7 +304,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Reject(..) => "reject",
         Command::Search(_) => "search",
         Command::LoadStats { .. } => "load statistics",
-        Command::ImportRoster(_) => "import roster",
+        Command::ImportRoster { .. } => "import roster",
         Command::PurgeOriginals { .. } => "purge originals",
         Command::Rerender { .. } => "re-render",
         Command::Stop => "stop",
