@@ -721,3 +721,24 @@ fn an_idle_desk_picks_up_new_booth_submissions() {
     assert_eq!(station.queue_ids().last(), Some(&new_id));
     assert_eq!(station.desk().total_pending, 4);
 }
+
+#[test]
+fn an_untouched_desk_logs_itself_out() {
+    let mut station = seeded(|_| {});
+    station.login(PIN);
+    assert!(station.harness.state().desk().is_some());
+    station.clock.fetch_add(9 * 60, Ordering::SeqCst);
+    station.harness.step();
+    station.settle();
+    assert!(
+        station.harness.state().desk().is_some(),
+        "nine minutes is not idle yet"
+    );
+    station.clock.fetch_add(60, Ordering::SeqCst);
+    station.harness.step();
+    station.settle();
+    assert!(station.harness.state().desk().is_none());
+    let notice = station.text("staff.idle_logout");
+    assert_eq!(station.harness.state().login_error(), Some(notice.as_str()));
+    assert_eq!(station.harness.state().images_shown(), (false, false));
+}

@@ -167,6 +167,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "输错次数过多，账号已锁定，请 {n} 秒后再试",
         "Too many wrong PINs; the account is locked for {n} s",
     ),
+    (
+        "staff.idle_logout",
+        "长时间无操作，已自动退出登录",
+        "Logged out after a period without activity",
+    ),
     ("staff.login_unknown", "没有这个账号", "No such account"),
     (
         "staff.login_disabled",

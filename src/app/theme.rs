@@ -86,6 +86,12 @@ pub mod staff {
     pub const LOGIN_FORM_WIDTH_PT: f32 = 360.0;
     /// Width of a single-line form field.
     pub const FIELD_WIDTH_PT: f32 = 260.0;
+    /// The search field fits beside its label and button in the record list.
+    pub const SEARCH_FIELD_WIDTH_PT: f32 = 160.0;
+    /// A file path field: long enough for a USB-stick path.
+    pub const PATH_FIELD_WIDTH_PT: f32 = 520.0;
+    /// Space above the login title.
+    pub const LOGIN_TOP_GAP_PT: f32 = 48.0;
     pub const SECTION_GAP_PT: f32 = 16.0;
     pub const ROW_GAP_PT: f32 = 6.0;
     /// Text sizes (egui's defaults are 12.5 pt body; reviewers read names and reports all day).

@@ -23,7 +23,7 @@ pub fn show(ui: &mut egui::Ui, lang: Lang, desk: &mut Desk, busy: bool) -> Vec<S
                 let label = ui.label(tr(lang, "staff.roster_path"));
                 ui.add(
                     egui::TextEdit::singleline(&mut desk.roster_path)
-                        .desired_width(theme::staff::FIELD_WIDTH_PT * 2.0),
+                        .desired_width(theme::staff::PATH_FIELD_WIDTH_PT),
                 )
                 .labelled_by(label.id);
                 if ui

@@ -5,7 +5,7 @@ use super::StaffError;
 use super::state::{
     Banner, Decision, Desk, LoginForm, PurgeState, ShownRecord, StaffIntent, Tab, typed_path,
 };
-use super::worker::{Command, LoadedRecord, Reply};
+use super::worker::{Command, LoadedRecord, Reply, is_review_command};
 use super::{ImageSlots, QUEUE_PAGE_SIZE, Session, StaffApp};
 use crate::app::text::{Lang, tr};
 use crate::core::record::{
@@ -22,12 +22,17 @@ impl StaffApp {
                 self.session = Session::LoggedIn(Box::new(desk));
                 self.banner = None;
                 self.last_refresh_unix_s = (self.options.clock)();
+                self.last_activity_unix_s = self.last_refresh_unix_s;
                 self.send(Command::LoadQueue {
                     page_size: QUEUE_PAGE_SIZE,
                 });
             }
             Reply::LoggedOut => {
-                self.session = Session::LoggedOut(LoginForm::default());
+                let mut form = LoginForm::default();
+                if std::mem::take(&mut self.idle_logout) {
+                    form.error = Some(tr(self.lang, "staff.idle_logout").to_owned());
+                }
+                self.session = Session::LoggedOut(form);
                 self.images = ImageSlots::default();
                 self.banner = None;
             }
@@ -37,7 +42,10 @@ impl StaffApp {
                     Session::LoggedOut(form) => {
                         form.error = Some(login_message(self.lang, &error, message));
                     }
-                    Session::LoggedIn(_) => {
+                    Session::LoggedIn(desk) => {
+                        if is_review_command(command) {
+                            desk.deciding = None;
+                        }
                         self.banner = Some(Banner::Bad(format!(
                             "{} ({command}): {message}",
                             tr(self.lang, "staff.failed")
@@ -136,16 +144,20 @@ fn desk_reply(
             follow.banner = Some(Banner::Good(
                 tr(lang, key).replace("{id}", &record.to_string()),
             ));
-            desk.reviewed_index = desk.selected_index();
-            desk.decision = Decision::Idle;
-            if desk.tab == Tab::Queue {
-                desk.selected = None;
-                desk.shown = None;
-            } else {
-                follow.commands.push(Command::LoadRecord(record));
-                if let Some(query) = desk.searched.clone() {
-                    follow.commands.push(Command::Search(query));
+            desk.deciding = None;
+            // The person may have moved on (J/K) while the decision was saved: keep their selection.
+            if desk.selected == Some(record) {
+                desk.reviewed_index = desk.selected_index();
+                desk.decision = Decision::Idle;
+                if desk.tab == Tab::Queue {
+                    desk.selected = None;
+                    desk.shown = None;
+                } else {
+                    follow.commands.push(Command::LoadRecord(record));
                 }
+            }
+            if let Some(query) = desk.searched.clone() {
+                follow.commands.push(Command::Search(query));
             }
             follow.commands.push(Command::LoadQueue {
                 page_size: QUEUE_PAGE_SIZE,
@@ -273,7 +285,8 @@ fn desk_intent(
         StaffIntent::Next => select(desk, desk.neighbour(true), &mut follow),
         StaffIntent::Previous => select(desk, desk.neighbour(false), &mut follow),
         StaffIntent::Approve => {
-            if let (true, Some(id)) = (pending, desk.selected) {
+            if let (true, None, Some(id)) = (pending, desk.deciding, desk.selected) {
+                desk.deciding = Some(id);
                 follow.commands.push(Command::Approve(id));
             }
         }
@@ -343,7 +356,9 @@ fn desk_intent(
 }
 
 fn confirm_reject(desk: &mut Desk, catalog: &ReasonCatalog, follow: &mut FollowUp) {
-    let Some(id) = desk.selected else { return };
+    let (Some(id), None) = (desk.selected, desk.deciding) else {
+        return;
+    };
     let Decision::Rejecting {
         reasons,
         note,
@@ -360,6 +375,7 @@ fn confirm_reject(desk: &mut Desk, catalog: &ReasonCatalog, follow: &mut FollowU
     match codes.and_then(|codes| Rejection::new(codes, note)) {
         Ok(rejection) => {
             *error = None;
+            desk.deciding = Some(id);
             follow.commands.push(Command::Reject(id, rejection));
         }
         Err(problem) => *error = Some(problem.to_string()),
@@ -388,5 +404,127 @@ fn login_message(lang: Lang, error: &StaffError, full: String) -> String {
             tr(lang, "staff.login_bad_account").to_owned()
         }
         _ => full,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::{
+        CaptureId, Consent, Record, RecordDetail, RecordSummary, StaffAccount, StudentNo,
+        StudentNoRule,
+    };
+    use crate::storage::StaffSummary;
+
+    fn summary(id: i64) -> RecordSummary {
+        let Ok(student_no) =
+            StudentNo::parse(&format!("20250000{id:02}"), StudentNoRule::default())
+        else {
+            panic!("valid number")
+        };
+        let Ok(consent) = Consent::new("v1", 0) else {
+            panic!("valid consent")
+        };
+        RecordSummary {
+            record: Record {
+                id: RecordId(id),
+                student_no,
+                profile: "campus_card".into(),
+                status: RecordStatus::PendingReview,
+                created_at_unix_s: id,
+                updated_at_unix_s: id,
+                queued_at_unix_s: id,
+                retake_count: 0,
+                consent,
+            },
+            student_name: None,
+            latest_capture: CaptureId(id),
+        }
+    }
+
+    fn desk_showing(ids: &[i64], shown: i64) -> Desk {
+        let Ok(account) = StaffAccount::parse("li.wei") else {
+            panic!("valid account")
+        };
+        let staff = StaffSummary {
+            account,
+            display_name: "李伟".into(),
+            disabled: false,
+            failed_attempts: 0,
+            locked_until_unix_s: None,
+            created_at_unix_s: 0,
+        };
+        let mut desk = Desk::new(staff, 30, "campus_card".into());
+        desk.queue = ids.iter().map(|&id| summary(id)).collect();
+        desk.selected = Some(RecordId(shown));
+        desk.shown = Some(ShownRecord {
+            detail: RecordDetail {
+                summary: summary(shown),
+                department: None,
+                captures: Vec::new(),
+                history: Vec::new(),
+                last_rejection: None,
+                printed_copies: 0,
+            },
+            photo_error: None,
+            has_original: true,
+            original_error: None,
+        });
+        desk
+    }
+
+    fn catalog() -> ReasonCatalog {
+        let config = crate::config::KioskConfig::default();
+        match super::super::reason_catalog(&config) {
+            Ok(catalog) => catalog,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_second_decision_waits_until_the_first_is_saved() {
+        let mut desk = desk_showing(&[1, 2], 1);
+        let first = desk_intent(&mut desk, StaffIntent::Approve, &catalog(), 0, Lang::En);
+        assert!(matches!(
+            first.commands[..],
+            [Command::Approve(RecordId(1))]
+        ));
+        let again = desk_intent(&mut desk, StaffIntent::Approve, &catalog(), 0, Lang::En);
+        assert!(again.commands.is_empty(), "double press sends one approval");
+        desk_intent(
+            &mut desk,
+            StaffIntent::ToggleReason(0),
+            &catalog(),
+            0,
+            Lang::En,
+        );
+        let reject = desk_intent(
+            &mut desk,
+            StaffIntent::ConfirmReject,
+            &catalog(),
+            0,
+            Lang::En,
+        );
+        assert!(
+            reject.commands.is_empty(),
+            "no rejection while the approval is saved"
+        );
+    }
+
+    #[test]
+    fn a_saved_decision_keeps_a_selection_the_person_moved_to() {
+        let mut desk = desk_showing(&[1, 2, 3], 1);
+        desk_intent(&mut desk, StaffIntent::Approve, &catalog(), 0, Lang::En);
+        desk_intent(&mut desk, StaffIntent::Next, &catalog(), 0, Lang::En);
+        assert_eq!(desk.selected, Some(RecordId(2)));
+        let ctx = egui::Context::default();
+        let reply = Reply::Reviewed {
+            record: RecordId(1),
+            status: RecordStatus::Approved,
+        };
+        let follow = desk_reply(&mut desk, reply, &ctx, &mut ImageSlots::default(), Lang::En);
+        assert_eq!(desk.selected, Some(RecordId(2)));
+        assert_eq!(desk.deciding, None);
+        assert!(matches!(follow.commands[..], [Command::LoadQueue { .. }]));
     }
 }

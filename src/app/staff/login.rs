@@ -8,7 +8,7 @@ use crate::app::theme;
 pub fn show(ui: &mut egui::Ui, lang: Lang, form: &mut LoginForm, busy: bool) -> Vec<StaffIntent> {
     let mut intents = Vec::new();
     ui.vertical_centered(|ui| {
-        ui.add_space(theme::staff::SECTION_GAP_PT * 3.0);
+        ui.add_space(theme::staff::LOGIN_TOP_GAP_PT);
         ui.heading(tr(lang, "staff.login_title"));
         ui.add_space(theme::staff::SECTION_GAP_PT);
         // A grid does not centre itself: pad it to the middle of the window.

@@ -36,6 +36,9 @@ pub const QUEUE_PAGE_SIZE: u32 = 500;
 /// How often an idle desk reloads the queue (and the statistics on that tab) to pick up new booth
 /// submissions and other stations' decisions: a student walking from booth to desk takes longer.
 const REFRESH_INTERVAL_S: i64 = 15;
+/// A desk nobody touches for this long logs itself out: the station stands in a service hall full of
+/// students, and a reviewer working the queue presses a key every few seconds.
+const IDLE_LOGOUT_S: i64 = 10 * 60;
 
 /// Everything that can go wrong at the staff station. Shown with `{:#}`.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +122,10 @@ pub struct StaffApp {
     in_flight: u32,
     /// When the queue was last requested (station clock).
     last_refresh_unix_s: i64,
+    /// The last keyboard or pointer input (station clock), for the idle logout.
+    last_activity_unix_s: i64,
+    /// A Logout was sent because nobody used the desk.
+    idle_logout: bool,
     worker: StaffWorker,
 }
 
@@ -157,6 +164,8 @@ impl StaffApp {
             images: ImageSlots::default(),
             in_flight: 0,
             last_refresh_unix_s: 0,
+            last_activity_unix_s: 0,
+            idle_logout: false,
             worker,
         })
     }
@@ -215,6 +224,17 @@ impl StaffApp {
             return;
         };
         let now_unix_s = (self.options.clock)();
+        if ctx.input(|input| !input.events.is_empty()) {
+            self.last_activity_unix_s = now_unix_s;
+        }
+        if now_unix_s - self.last_activity_unix_s >= IDLE_LOGOUT_S {
+            if !self.idle_logout {
+                tracing::info!(account = %desk.staff.account, "staff desk idle; logging out");
+                self.idle_logout = true;
+                self.send(Command::Logout);
+            }
+            return;
+        }
         if !self.is_busy() && now_unix_s - self.last_refresh_unix_s >= REFRESH_INTERVAL_S {
             let stats = desk.tab == Tab::Stats;
             self.last_refresh_unix_s = now_unix_s;

@@ -178,7 +178,7 @@ fn search_box(ui: &mut egui::Ui, lang: Lang, desk: &mut Desk) -> Vec<StaffIntent
             .add(
                 egui::TextEdit::singleline(&mut desk.search_text)
                     .hint_text(tr(lang, "staff.search_hint"))
-                    .desired_width(theme::staff::FIELD_WIDTH_PT * 0.6),
+                    .desired_width(theme::staff::SEARCH_FIELD_WIDTH_PT),
             )
             .labelled_by(label.id);
         if desk.focus_search {

@@ -109,6 +109,8 @@ pub struct Desk {
     pub reviewed_index: Option<usize>,
     pub shown: Option<ShownRecord>,
     pub decision: Decision,
+    /// The record whose approve/reject is being saved; further decisions wait for it.
+    pub deciding: Option<RecordId>,
     pub rerender_profile: String,
     pub stats: Option<Stats>,
     pub roster_path: String,
@@ -135,6 +137,7 @@ impl Desk {
             reviewed_index: None,
             shown: None,
             decision: Decision::Idle,
+            deciding: None,
             rerender_profile: default_profile,
             stats: None,
             roster_path: String::new(),
