@@ -69,6 +69,7 @@ fn main() -> ExitCode {
             &data_dir,
             &mut std::io::stdout(),
         )),
+        Command::Staff => app::staff::run_staff(config, &data_dir),
         Command::Config(_) => Ok(()),
     };
     match result {

@@ -4,6 +4,7 @@
 
 pub mod preview;
 pub mod screens;
+pub mod staff;
 pub mod text;
 pub mod theme;
 

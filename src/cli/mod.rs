@@ -37,6 +37,8 @@ pub enum Command {
     /// The student roster: import a CSV file.
     #[command(subcommand)]
     Roster(records::RosterArgs),
+    /// The staff station: PIN login, review queue, search, statistics, roster import, retention purge.
+    Staff,
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),
