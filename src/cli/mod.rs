@@ -1,1 +1,4 @@
 //! cli (filled in by its issue).
+
+pub mod check;
+pub mod eval;

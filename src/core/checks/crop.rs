@@ -1,0 +1,202 @@
+//! A small, self-contained estimate of the crop a profile needs around a face, used by `face_cut_off`
+//! and `low_resolution`. It places the head the way the profile's geometry bands ask (band midpoints)
+//! without rotation or the standardizer's refinements.
+//!
+//! Replaceable: `core::standardize` owns the real crop solver; once it is merged, `estimate_photo_crop`
+//! should become a call into it with the same inputs. Owns no pixels and no thresholds.
+
+use crate::core::geometry::{Point, Rect};
+use crate::core::spec::PhotoSpec;
+
+use super::regions::FaceFrame;
+use super::sampling::MaskView;
+
+/// Crown (top of the head, hair included) above the eye line, per eye-to-chin distance, when no person
+/// mask shows it. The pupils sit about halfway between crown and chin (artists' head canon; Farkas'
+/// anthropometry gives vertex–pupil ≈ pupil–gnathion ≈ 11–12 cm). Checked against the mask crowns of the
+/// good fixtures.
+pub const CROWN_ABOVE_EYES_PER_EYE_TO_CHIN: f32 = 1.05;
+/// Crown gap above the head when a profile fixes only the head size: 10–12 % of the photo height
+/// (HivisionIDPhotos defaults, photo-specs.md §7); the midpoint.
+pub const DEFAULT_CROWN_GAP_FRAC: f32 = 0.11;
+/// Head height as a fraction of the photo when a profile fixes nothing else ("head about 2/3", GA 461 wording).
+const DEFAULT_HEAD_HEIGHT_FRAC: f32 = 2.0 / 3.0;
+/// The mask's crown is trusted only within this many eye-to-chin distances above the eyes (a raised hand
+/// or a tall hat beyond it is not the head).
+const MAX_MASK_CROWN_PER_EYE_TO_CHIN: f32 = 1.6;
+/// Share of the columns across the inter-eye span that must be person for a mask row to count as head.
+const MASK_ROW_PERSON_SHARE: f32 = 0.5;
+
+/// The head's vertical extent and width in capture pixels, measured along the image axes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadExtent {
+    pub eye_mid: Point,
+    /// Crown y (may be negative: above the capture).
+    pub crown_y: f32,
+    pub chin_y: f32,
+    pub face_width_px: f32,
+}
+
+impl HeadExtent {
+    /// The head from the face frame, the crown from the person mask when it shows one plausibly, else
+    /// from head proportions.
+    pub fn measure(frame: &FaceFrame, chin: Point, face_width_px: f32, mask: Option<&MaskView<'_>>) -> Self {
+        let estimated = frame.eye_mid.y - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
+        let crown_y = mask
+            .and_then(|mask| mask_crown_y(mask, frame))
+            .unwrap_or(estimated);
+        Self {
+            eye_mid: frame.eye_mid,
+            crown_y,
+            chin_y: chin.y.max(frame.eye_mid.y + 1.0),
+            face_width_px,
+        }
+    }
+
+    pub fn head_height_px(&self) -> f32 {
+        self.chin_y - self.crown_y
+    }
+}
+
+/// Where the profile's photo would be cut from the capture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PhotoCrop {
+    /// The crop in capture pixels (may extend past the capture).
+    pub rect: Rect,
+    /// Photo pixels per capture pixel (above 1 means upscaling).
+    pub photo_px_per_capture_px: f32,
+}
+
+/// How far the crop leaves the capture on each side, as a fraction of the crop's size on that axis.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CropOverhang {
+    pub top: f32,
+    pub bottom: f32,
+    pub left: f32,
+    pub right: f32,
+}
+
+impl CropOverhang {
+    pub fn max(&self) -> f32 {
+        self.top.max(self.bottom).max(self.left).max(self.right)
+    }
+}
+
+impl PhotoCrop {
+    pub fn overhang(&self, width_px: f32, height_px: f32) -> CropOverhang {
+        let r = self.rect;
+        let w = r.width.max(f32::EPSILON);
+        let h = r.height.max(f32::EPSILON);
+        CropOverhang {
+            top: (-r.y).max(0.0) / h,
+            bottom: (r.bottom() - height_px).max(0.0) / h,
+            left: (-r.x).max(0.0) / w,
+            right: (r.right() - width_px).max(0.0) / w,
+        }
+    }
+}
+
+/// The crop of `spec` around `head`: scale from the head-height band (else the face-width band), eye line
+/// placed at the middle of every vertical band the profile states (eye line wins over the crown when they
+/// conflict, as GA 461 rules), eyes centred horizontally.
+pub fn estimate_photo_crop(head: &HeadExtent, spec: &PhotoSpec) -> PhotoCrop {
+    let geometry = &spec.geometry;
+    let photo_w = spec.width_px as f32;
+    let photo_h = spec.height_px as f32;
+    let head_px = head.head_height_px().max(1.0);
+    let scale = if let Some(band) = geometry.head_height_frac {
+        band.mid() * photo_h / head_px
+    } else if let Some(band) = geometry.face_width_px {
+        band.mid() / head.face_width_px.max(1.0)
+    } else {
+        DEFAULT_HEAD_HEIGHT_FRAC * photo_h / head_px
+    };
+    let crown_above_eye_photo = (head.eye_mid.y - head.crown_y) * scale;
+    let eye_y_photo = eye_line_in_photo(spec, crown_above_eye_photo);
+    let crop_w = photo_w / scale;
+    let crop_h = photo_h / scale;
+    PhotoCrop {
+        rect: Rect::new(
+            head.eye_mid.x - crop_w / 2.0,
+            head.eye_mid.y - eye_y_photo / scale,
+            crop_w,
+            crop_h,
+        ),
+        photo_px_per_capture_px: scale,
+    }
+}
+
+/// The eye line's distance from the photo's top edge: the middle of the intersection of the eye bands;
+/// the crown band joins when it agrees with them; the default crown gap when nothing is stated.
+fn eye_line_in_photo(spec: &PhotoSpec, crown_above_eye_photo: f32) -> f32 {
+    let geometry = &spec.geometry;
+    let h = spec.height_px as f32;
+    let mut eye_bands: Vec<(f32, f32)> = Vec::new();
+    if let Some(b) = geometry.eye_line_from_top_px {
+        eye_bands.push((b.min, b.max));
+    }
+    if let Some(b) = geometry.eye_line_from_bottom_px {
+        eye_bands.push((h - b.max, h - b.min));
+    }
+    if let Some(b) = geometry.eye_line_from_bottom_frac {
+        eye_bands.push((h * (1.0 - b.max), h * (1.0 - b.min)));
+    }
+    let eyes = intersect(&eye_bands);
+    let crown = geometry
+        .crown_from_top_px
+        .map(|b| (b.min + crown_above_eye_photo, b.max + crown_above_eye_photo));
+    match (eyes, crown) {
+        (Some(eyes), Some(crown)) => {
+            intersect(&[eyes, crown]).map_or((eyes.0 + eyes.1) / 2.0, |both| (both.0 + both.1) / 2.0)
+        }
+        (Some(eyes), None) => (eyes.0 + eyes.1) / 2.0,
+        (None, Some(crown)) => (crown.0 + crown.1) / 2.0,
+        (None, None) => DEFAULT_CROWN_GAP_FRAC * h + crown_above_eye_photo,
+    }
+}
+
+fn intersect(bands: &[(f32, f32)]) -> Option<(f32, f32)> {
+    let (first, rest) = bands.split_first()?;
+    let (lo, hi) = rest
+        .iter()
+        .fold(*first, |(lo, hi), (min, max)| (lo.max(*min), hi.min(*max)));
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// The top of the person in the mask, in capture pixels, over the columns between the eyes; `None` when
+/// the mask shows nothing plausible there. A head that reaches the mask's top row gives a crown at or above
+/// the capture's top edge.
+fn mask_crown_y(mask: &MaskView<'_>, frame: &FaceFrame) -> Option<f32> {
+    let half = frame.ied_px / 2.0;
+    let (x0, x1) = (frame.eye_mid.x - half, frame.eye_mid.x + half);
+    let columns: Vec<f32> = mask.columns_between(x0, x1).collect();
+    let row_step = mask.row_step_px();
+    let highest = (frame.eye_mid.y - MAX_MASK_CROWN_PER_EYE_TO_CHIN * frame.eye_to_chin_px).max(0.0);
+    if columns.is_empty() || frame.eye_mid.y <= row_step {
+        return None;
+    }
+    let is_head_row = |y: f32| {
+        let person = columns.iter().filter(|&&x| mask.is_person(Point::new(x, y))).count();
+        person as f32 >= MASK_ROW_PERSON_SHARE * columns.len() as f32
+    };
+    let mut y = highest + row_step / 2.0;
+    while y < frame.eye_mid.y {
+        if is_head_row(y) {
+            break;
+        }
+        y += row_step;
+    }
+    if y >= frame.eye_mid.y {
+        return None;
+    }
+    let estimated = frame.eye_mid.y - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
+    if y < row_step {
+        // The head touches the top edge: the crown is somewhere above it.
+        return Some(estimated.min(0.0));
+    }
+    if y < highest + row_step {
+        // Person all the way up to the search limit: a hand or a hat, not the head.
+        return None;
+    }
+    Some(y - row_step / 2.0)
+}

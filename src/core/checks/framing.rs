@@ -1,0 +1,136 @@
+//! Face count and framing: `no_face`, `multiple_faces`, `face_cut_off` and `low_resolution`.
+//!
+//! Owns the decisions on detections and on the estimated crop; reads no pixels (the crop estimate in
+//! `crop` may read the person mask). Must not decide pose or image quality.
+
+use super::context::Subject;
+use super::crop::{PhotoCrop, estimate_photo_crop};
+use super::messages::Cue;
+use super::report::{CheckCode, CheckResult, CheckStatus, Limit};
+use super::thresholds::CheckThresholds;
+use crate::core::face::FaceAnalysis;
+use crate::core::spec::PhotoSpec;
+
+/// `no_face`: passes when vision found a face and meshed it (without the mesh nothing else can be
+/// measured, so a detection the mesh rejects counts as no usable face).
+pub fn no_face(analysis: &FaceAnalysis) -> CheckResult {
+    let usable = f32::from(u8::from(analysis.mesh.is_some()));
+    CheckResult::graded(
+        CheckCode::NoFace,
+        usable,
+        Limit::AtLeast { min: 1.0 },
+        CheckStatus::Fail,
+        Cue::None,
+    )
+}
+
+/// `multiple_faces`: the largest other face's box area as a fraction of the primary face's (OFIQ
+/// SingleFacePresent's native score). `None` when there is no detection to compare with.
+pub fn multiple_faces(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> Option<CheckResult> {
+    let counted: Vec<usize> = (0..analysis.faces.len())
+        .filter(|&i| analysis.faces[i].score >= thresholds.min_face_score)
+        .collect();
+    let area = |i: usize| analysis.faces[i].bbox.area();
+    let primary = analysis
+        .primary
+        .filter(|p| counted.contains(p))
+        .or_else(|| counted.iter().copied().max_by(|&a, &b| area(a).total_cmp(&area(b))))?;
+    let primary_area = area(primary).max(f32::EPSILON);
+    let ratio = counted
+        .iter()
+        .filter(|&&i| i != primary)
+        .map(|&i| area(i) / primary_area)
+        .fold(0.0_f32, f32::max);
+    Some(CheckResult::graded(
+        CheckCode::MultipleFaces,
+        ratio,
+        Limit::AtMost {
+            max: thresholds.max_second_face_area_ratio,
+        },
+        CheckStatus::Fail,
+        Cue::None,
+    ))
+}
+
+/// `face_cut_off`: how far the profile's crop leaves the capture (largest overhang on any side, as a
+/// fraction of the crop). The cue names the edge so the hint can say which way to move.
+pub fn face_cut_off(crop: &PhotoCrop, analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> CheckResult {
+    let size = analysis.image_size;
+    let overhang = crop.overhang(size.width as f32, size.height as f32);
+    let limit = thresholds.max_crop_outside_frac;
+    let cue = match (overhang.top > limit, overhang.bottom > limit) {
+        (true, true) => Cue::CutTooClose,
+        (true, false) if overhang.top >= overhang.left.max(overhang.right) => Cue::CutTop,
+        (false, true) if overhang.bottom >= overhang.left.max(overhang.right) => Cue::CutBottom,
+        _ => Cue::CutSide,
+    };
+    CheckResult::graded(
+        CheckCode::FaceCutOff,
+        overhang.max(),
+        Limit::AtMost { max: limit },
+        CheckStatus::Fail,
+        cue,
+    )
+}
+
+/// `low_resolution`: the capture's inter-eye distance against the one the photo needs, scaled by the
+/// allowed upscaling. Fails when the photo would have to be enlarged more than allowed.
+pub fn low_resolution(crop: &PhotoCrop, subject: &Subject<'_>, thresholds: &CheckThresholds) -> CheckResult {
+    let ied_px = subject.frame.ied_px;
+    let photo_ied_px = ied_px * crop.photo_px_per_capture_px;
+    CheckResult::graded(
+        CheckCode::LowResolution,
+        ied_px,
+        Limit::AtLeast {
+            min: photo_ied_px / thresholds.max_upscale,
+        },
+        CheckStatus::Fail,
+        Cue::None,
+    )
+}
+
+/// The crop estimate for the framing checks.
+pub fn crop_for(subject: &Subject<'_>, spec: &PhotoSpec) -> PhotoCrop {
+    estimate_photo_crop(&subject.head, spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::face::{FaceDetection, FaceKeypoints};
+    use crate::core::geometry::{Rect, SizePx};
+
+    fn detection(x: f32, size: f32, score: f32) -> FaceDetection {
+        FaceDetection {
+            bbox: Rect::new(x, 100.0, size, size),
+            score,
+            keypoints: FaceKeypoints::default(),
+        }
+    }
+
+    #[test]
+    fn no_face_needs_a_mesh() {
+        let empty = FaceAnalysis::empty(SizePx::new(640, 480));
+        let result = no_face(&empty);
+        assert_eq!(result.status, CheckStatus::Fail);
+        assert!(result.value.abs() < f32::EPSILON);
+    }
+
+    #[test]
+    fn a_distant_second_face_passes_and_a_near_one_fails() {
+        let thresholds = CheckThresholds::default();
+        let mut analysis = FaceAnalysis::empty(SizePx::new(1000, 800));
+        analysis.faces = vec![detection(400.0, 200.0, 0.9), detection(50.0, 60.0, 0.8)];
+        analysis.primary = Some(0);
+        let far = multiple_faces(&analysis, &thresholds).unwrap();
+        assert_eq!(far.status, CheckStatus::Pass, "{far:?}");
+        analysis.faces.push(detection(700.0, 180.0, 0.7));
+        let near = multiple_faces(&analysis, &thresholds).unwrap();
+        assert_eq!(near.status, CheckStatus::Fail);
+        assert!((near.value - 0.81).abs() < 1e-3, "{}", near.value);
+        // A low-score detection does not count.
+        analysis.faces[2].score = 0.3;
+        assert_eq!(multiple_faces(&analysis, &thresholds).unwrap().status, CheckStatus::Pass);
+        assert!(multiple_faces(&FaceAnalysis::empty(SizePx::new(10, 10)), &thresholds).is_none());
+    }
+}

@@ -1,0 +1,107 @@
+//! The photo-check catalogue: decides, while the student is still in the booth, whether a capture can
+//! become a compliant photo, and if not says why (fixed reason code, measured value, limit, status, zh + en
+//! message and hint).
+//!
+//! Pure: reads the capture's pixels, vision's `FaceAnalysis`, the optional person mask, the profile and
+//! the thresholds; returns a `QualityReport`. One file per family (framing, pose, eyes_mouth, exposure,
+//! colour, background, glasses); `messages` holds the wording, `thresholds` the limits and their sources,
+//! `crop` a replaceable estimate of the profile's crop. Must not run inference, touch files or the clock.
+
+pub mod background;
+pub mod colour;
+pub mod context;
+pub mod crop;
+pub mod exposure;
+pub mod eyes_mouth;
+pub mod framing;
+pub mod glasses;
+pub mod messages;
+pub mod pose;
+pub mod regions;
+pub mod report;
+pub mod sampling;
+pub mod thresholds;
+
+use image::RgbImage;
+
+pub use messages::Cue;
+pub use report::{CheckCode, CheckResult, CheckSet, CheckStatus, Limit, QualityReport, Verdict};
+pub use thresholds::{CheckThresholds, PoseLimits};
+
+use crate::core::face::{FaceAnalysis, PersonMask};
+use crate::core::geometry::SizePx;
+use crate::core::spec::PhotoSpec;
+use context::{Subject, analysis_for_image};
+use sampling::MaskView;
+
+/// Runs the checks of `set` on one image. `analysis` may come from a smaller copy of `image` (it is
+/// scaled); `mask` is the person mask when vision produced one (the live set never needs it; without it
+/// the background checks fall back to a head-and-shoulders silhouette).
+pub fn run(
+    image: &RgbImage,
+    analysis: &FaceAnalysis,
+    mask: Option<&PersonMask>,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+    set: CheckSet,
+) -> QualityReport {
+    let analysis = analysis_for_image(analysis, SizePx::new(image.width(), image.height()));
+    let mask = mask.and_then(|mask| MaskView::new(mask, image.width(), image.height()));
+    let mut checks = vec![framing::no_face(&analysis)];
+    checks.extend(framing::multiple_faces(&analysis, thresholds));
+    if let Some(subject) = Subject::new(&analysis, mask.as_ref()) {
+        face_checks(image, &analysis, &subject, mask.as_ref(), spec, thresholds, set, &mut checks);
+    }
+    QualityReport { set, checks }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn face_checks(
+    image: &RgbImage,
+    analysis: &FaceAnalysis,
+    subject: &Subject<'_>,
+    mask: Option<&MaskView<'_>>,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+    set: CheckSet,
+    checks: &mut Vec<CheckResult>,
+) {
+    let crop = framing::crop_for(subject, spec);
+    checks.push(framing::face_cut_off(&crop, analysis, thresholds));
+    checks.push(framing::low_resolution(&crop, subject, thresholds));
+    checks.extend(pose::pose_checks(subject.mesh, thresholds.pose_limits(spec)));
+    checks.push(eyes_mouth::eyes_closed(subject.mesh, thresholds));
+    checks.push(eyes_mouth::mouth_open(subject.mesh, thresholds));
+    let light = exposure::measure_face_light(image, subject);
+    if let Some(light) = &light {
+        checks.push(exposure::underexposed(light, thresholds));
+        checks.push(exposure::overexposed(light, thresholds));
+    }
+    if set == CheckSet::Live {
+        return;
+    }
+    if let Some(sharpness) = exposure::face_sharpness(image, subject) {
+        checks.push(exposure::blurry(sharpness, thresholds));
+    }
+    let cheeks = exposure::cheek_luminance(image, subject);
+    if let Some(cheeks) = cheeks {
+        checks.push(exposure::uneven_lighting(cheeks, thresholds));
+    }
+    if let Some(light) = &light {
+        checks.push(colour::grayscale(light.mean_chroma, thresholds));
+    }
+    if let Some(rgb) = colour::cheek_colour(image, subject) {
+        checks.push(colour::color_cast(rgb, thresholds));
+    }
+    if let Some(ratio) = cheeks.and_then(|cheeks| glasses::eye_to_cheek_luminance(image, subject, cheeks)) {
+        checks.push(glasses::tinted_glasses(ratio, thresholds));
+    }
+    let surroundings = background::measure_surroundings(image, subject, &crop, mask);
+    if let Some(measure) = &surroundings.background {
+        checks.push(background::busy_background(measure, spec, thresholds));
+    }
+    if let Some(clothing) = surroundings.clothing_rgb {
+        let measured = surroundings.background.map(|b| b.mean_rgb);
+        checks.extend(background::low_contrast_clothing(clothing, measured, spec, thresholds));
+    }
+}
