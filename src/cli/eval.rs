@@ -20,12 +20,13 @@ pub const GOOD_LABEL: &str = "good_id_photo";
 pub const BAD_PREFIX: &str = "bad:";
 
 /// Reasons that only concern the background. When the profile replaces the background, the right outcome
-/// for them is a `busy_background` *warning* (the standardizer swaps the background; the photo is fine),
-/// so a warning counts as flagged.
+/// for a row whose reasons are all background reasons is a `busy_background` *warning* (the standardizer
+/// swaps the background and the photo is fine), so the warning counts as flagged. On rows with other
+/// reasons (a face too small, a hat) the warning does not excuse missing them.
 pub const BACKGROUND_REASONS: [&str; 2] = ["background_not_plain", "busy_background"];
 
 /// For each reason word of the manifest, the check codes that name it correctly. Reasons with an empty
-/// list have no check (hands, hair, gaze, hats, noise): such a row is only counted as flagged if another
+/// list have no check (hands, hair, gaze, hats, costume): such a row is only counted as flagged if another
 /// of its reasons is caught.
 pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("no_face", &[CheckCode::NoFace]),
@@ -58,8 +59,7 @@ pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("non_neutral_expression", &[CheckCode::MouthOpen, CheckCode::EyesClosed]),
     ("blurred", &[CheckCode::Blurry]),
     ("motion_blur", &[CheckCode::Blurry]),
-    // Heavy JPEG blocking destroys detail like blur does; there is no separate compression check.
-    ("compression_artifacts", &[CheckCode::Blurry]),
+    ("compression_artifacts", &[CheckCode::CompressionArtifacts]),
     ("underexposed", &[CheckCode::Underexposed]),
     ("overexposed", &[CheckCode::Overexposed]),
     ("uneven_lighting_half_face_shadow", &[CheckCode::UnevenLighting]),
@@ -76,7 +76,7 @@ pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("hand_on_face", &[]),
     ("gaze_averted", &[]),
     ("face_covered_by_costume_beard", &[]),
-    ("noise", &[]),
+    ("noise", &[CheckCode::Noisy]),
 ];
 
 /// Parsed arguments of `idbooth eval`.
@@ -206,12 +206,14 @@ pub fn score(expected: &str, report: &QualityReport, spec: &PhotoSpec) -> RowOut
     };
     let failures = report.failures();
     let warnings = report.warnings();
-    let matched = reasons.split('+').any(|reason| {
-        let codes = acceptable_codes(reason).unwrap_or_default();
-        let warned_background =
-            spec.replace_background && BACKGROUND_REASONS.contains(&reason) && codes.iter().any(|c| warnings.contains(c));
-        codes.iter().any(|c| failures.contains(c)) || warned_background
-    });
+    let reasons: Vec<&str> = reasons.split('+').collect();
+    let failed_matching = reasons
+        .iter()
+        .any(|reason| acceptable_codes(reason).unwrap_or_default().iter().any(|c| failures.contains(c)));
+    let background_only = reasons.iter().all(|reason| BACKGROUND_REASONS.contains(reason));
+    let warned_background =
+        spec.replace_background && background_only && warnings.contains(&CheckCode::BusyBackground);
+    let matched = failed_matching || warned_background;
     match (matched, failed) {
         (true, _) => RowOutcome::Flagged,
         (false, true) => RowOutcome::FlaggedOtherReason,
@@ -360,6 +362,9 @@ mod tests {
         assert_eq!(score("bad:head_tilted_roll", &dark, &spec), RowOutcome::FlaggedOtherReason);
         assert_eq!(score("bad:head_tilted_roll", &pass, &spec), RowOutcome::Missed);
         assert_eq!(score("bad:busy_background", &busy, &spec), RowOutcome::Flagged);
+        // The warning does not stand in for another reason, checkable or not.
+        assert_eq!(score("bad:hat+busy_background", &busy, &spec), RowOutcome::Missed);
+        assert_eq!(score("bad:face_too_small+busy_background", &busy, &spec), RowOutcome::Missed);
         // A warning only counts for background reasons, and only when the background is replaced.
         let warned_tilt = report(&[(CheckCode::HeadTilted, CheckStatus::Warn)]);
         assert_eq!(score("bad:head_tilted_roll", &warned_tilt, &spec), RowOutcome::Missed);

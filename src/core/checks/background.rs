@@ -1,8 +1,9 @@
 //! Background and clothing: `busy_background` (texture and unevenness of the background inside the
 //! photo's crop) and `low_contrast_clothing` (clothes too close to the background colour).
 //!
-//! Owns the split of the crop into background and clothing (person mask when there is one, head-and-
-//! shoulders silhouette otherwise) and these two decisions. Must not judge the face.
+//! Owns the split of the crop into background and clothing by the person mask, and these two decisions.
+//! Without a mask (live frames) neither check runs: a guessed silhouette flagged plain studio walls as
+//! busy on the fixtures. Must not judge the face.
 
 use image::RgbImage;
 
@@ -30,10 +31,6 @@ const ERODE_PER_IED: f32 = 0.1;
 const CLOTHING_DROP_PER_EYE_TO_CHIN: f32 = 0.3;
 /// Columns within this many face widths of the eye midpoint are neck, not clothing.
 const NECK_HALF_WIDTH_PER_FACE_WIDTH: f32 = 0.45;
-/// Without a mask: the head is an ellipse this many face widths wide (hair included) ...
-const SILHOUETTE_HEAD_WIDTH_PER_FACE_WIDTH: f32 = 1.5;
-/// ... and the shoulders span this many face widths.
-const SILHOUETTE_SHOULDERS_PER_FACE_WIDTH: f32 = 3.0;
 /// Fewest cells for a background or clothing measure to mean anything.
 const MIN_CELLS: usize = 50;
 /// Scharr kernel weights (OpenCV `Sobel` with `ksize = -1`): centre 10, corners 3.
@@ -67,12 +64,12 @@ enum Owner {
     Unsure,
 }
 
-/// Measures background and clothing inside the crop, at OFIQ's scale.
+/// Measures background and clothing inside the crop, at OFIQ's scale, split by the person mask.
 pub fn measure_surroundings(
     image: &RgbImage,
     subject: &Subject<'_>,
     crop: &PhotoCrop,
-    mask: Option<&MaskView<'_>>,
+    mask: &MaskView<'_>,
 ) -> Surroundings {
     let cell_px = (subject.frame.ied_px / OFIQ_BACKGROUND_IED_PX).round().max(1.0) as u32;
     let grid = RgbGrid::box_average(image, crop.rect, cell_px);
@@ -85,48 +82,22 @@ pub fn measure_surroundings(
     }
 }
 
-fn owner(p: Point, subject: &Subject<'_>, mask: Option<&MaskView<'_>>) -> Owner {
-    match mask {
-        Some(mask) => {
-            let erode = ERODE_PER_IED * subject.frame.ied_px;
-            let probes = [
-                p,
-                Point::new(p.x - erode, p.y),
-                Point::new(p.x + erode, p.y),
-                Point::new(p.x, p.y - erode),
-                Point::new(p.x, p.y + erode),
-            ];
-            if probes.iter().all(|&q| mask.alpha(q) < BACKGROUND_ALPHA) {
-                Owner::Background
-            } else if mask.alpha(p) > PERSON_ALPHA {
-                Owner::Person
-            } else {
-                Owner::Unsure
-            }
-        }
-        None => silhouette_owner(p, subject),
-    }
-}
-
-/// Without a mask: an ellipse over the head and everything below the chin within the shoulders is the
-/// person; a margin around that is unsure; the rest is background.
-fn silhouette_owner(p: Point, subject: &Subject<'_>) -> Owner {
-    let head = &subject.head;
-    let face_width = head.face_width_px.max(1.0);
-    let centre_y = (head.crown_y + head.chin_y) / 2.0;
-    let half_h = (head.chin_y - head.crown_y) / 2.0;
-    let half_w = SILHOUETTE_HEAD_WIDTH_PER_FACE_WIDTH * face_width / 2.0;
-    let dx = p.x - head.eye_mid.x;
-    let ellipse = (dx / half_w).powi(2) + ((p.y - centre_y) / half_h.max(1.0)).powi(2);
-    let shoulders = p.y > head.chin_y && dx.abs() < SILHOUETTE_SHOULDERS_PER_FACE_WIDTH * face_width / 2.0;
-    // The margin: 20 % larger ellipse, shoulders widened by half a face.
-    let near = ellipse < 1.44 || (p.y > head.chin_y && dx.abs() < (SILHOUETTE_SHOULDERS_PER_FACE_WIDTH + 1.0) * face_width / 2.0);
-    if ellipse < 1.0 || shoulders {
-        Owner::Person
-    } else if near {
-        Owner::Unsure
-    } else {
+/// Background only where the mask is background at the point and one erosion radius around it.
+fn owner(p: Point, subject: &Subject<'_>, mask: &MaskView<'_>) -> Owner {
+    let erode = ERODE_PER_IED * subject.frame.ied_px;
+    let probes = [
+        p,
+        Point::new(p.x - erode, p.y),
+        Point::new(p.x + erode, p.y),
+        Point::new(p.x, p.y - erode),
+        Point::new(p.x, p.y + erode),
+    ];
+    if probes.iter().all(|&q| mask.alpha(q) < BACKGROUND_ALPHA) {
         Owner::Background
+    } else if mask.alpha(p) > PERSON_ALPHA {
+        Owner::Person
+    } else {
+        Owner::Unsure
     }
 }
 

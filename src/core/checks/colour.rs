@@ -14,8 +14,8 @@ use crate::core::spec::Rgb8;
 
 /// OFIQ NaturalColour: natural skin has a* in this range (CIELAB).
 const SKIN_A_RANGE: (f32, f32) = (5.0, 25.0);
-/// OFIQ NaturalColour: natural skin has b* in this range (CIELAB).
-const SKIN_B_RANGE: (f32, f32) = (5.0, 35.0);
+/// OFIQ NaturalColour: natural skin has b* of at least this (CIELAB); the upper end is a threshold.
+const SKIN_B_MIN: f32 = 5.0;
 /// OFIQ NaturalColour: the native score when a* or b* is negative (green or blue skin).
 const NEGATIVE_AXIS_DISTANCE: f32 = 100.0;
 /// Samples per side of each cheek zone for the colour mean.
@@ -108,21 +108,21 @@ pub fn cheek_colour(image: &RgbImage, subject: &Subject<'_>) -> Option<[f32; 3]>
     (count > 0).then(|| sum.map(|s| s / count as f32))
 }
 
-/// OFIQ NaturalColour's native score: distance of (a*, b*) from the natural-skin box, 100 when either is
-/// negative.
-pub fn skin_colour_distance(cheeks: Lab) -> f32 {
+/// OFIQ NaturalColour's native score: distance of (a*, b*) from the natural-skin box (b* capped at
+/// `max_skin_b`), 100 when either is negative.
+pub fn skin_colour_distance(cheeks: Lab, max_skin_b: f32) -> f32 {
     if cheeks.a < 0.0 || cheeks.b < 0.0 {
         return NEGATIVE_AXIS_DISTANCE;
     }
     let outside = |v: f32, (lo, hi): (f32, f32)| (lo - v).max(v - hi).max(0.0);
-    outside(cheeks.a, SKIN_A_RANGE).hypot(outside(cheeks.b, SKIN_B_RANGE))
+    outside(cheeks.a, SKIN_A_RANGE).hypot(outside(cheeks.b, (SKIN_B_MIN, max_skin_b)))
 }
 
 /// `color_cast`: the cheeks' distance from natural skin colour.
 pub fn color_cast(cheek_rgb: [f32; 3], thresholds: &CheckThresholds) -> CheckResult {
     CheckResult::graded(
         CheckCode::ColorCast,
-        skin_colour_distance(Lab::from_srgb(cheek_rgb)),
+        skin_colour_distance(Lab::from_srgb(cheek_rgb), thresholds.max_skin_b),
         Limit::AtMost {
             max: thresholds.max_skin_colour_distance,
         },

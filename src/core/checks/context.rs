@@ -27,7 +27,7 @@ impl<'a> Subject<'a> {
     pub fn new(analysis: &'a FaceAnalysis, mask: Option<&MaskView<'_>>) -> Option<Self> {
         let mesh = analysis.mesh.as_ref()?;
         let frame = FaceFrame::from_mesh(mesh)?;
-        let head = HeadExtent::measure(&frame, mesh.chin, mesh.face_width_px(), mask);
+        let head = HeadExtent::measure(&frame, mesh, mask);
         Some(Self {
             mesh,
             frame,

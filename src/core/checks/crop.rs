@@ -5,6 +5,7 @@
 //! Replaceable: `core::standardize` owns the real crop solver; once it is merged, `estimate_photo_crop`
 //! should become a call into it with the same inputs. Owns no pixels and no thresholds.
 
+use crate::core::face::FaceMesh;
 use crate::core::geometry::{Point, Rect};
 use crate::core::spec::PhotoSpec;
 
@@ -21,9 +22,9 @@ pub const CROWN_ABOVE_EYES_PER_EYE_TO_CHIN: f32 = 1.05;
 pub const DEFAULT_CROWN_GAP_FRAC: f32 = 0.11;
 /// Head height as a fraction of the photo when a profile fixes nothing else ("head about 2/3", GA 461 wording).
 const DEFAULT_HEAD_HEIGHT_FRAC: f32 = 2.0 / 3.0;
-/// The mask's crown is trusted only within this many eye-to-chin distances above the eyes (a raised hand
-/// or a tall hat beyond it is not the head).
-const MAX_MASK_CROWN_PER_EYE_TO_CHIN: f32 = 1.6;
+/// The mask's crown is trusted only within this many eye-to-chin distances above the eyes: the good
+/// fixtures' crowns lie at 0.87–1.38; a longer run of person is a raised arm or someone behind.
+const MAX_MASK_CROWN_PER_EYE_TO_CHIN: f32 = 2.0;
 /// Share of the columns across the inter-eye span that must be person for a mask row to count as head.
 const MASK_ROW_PERSON_SHARE: f32 = 0.5;
 
@@ -40,11 +41,13 @@ pub struct HeadExtent {
 impl HeadExtent {
     /// The head from the face frame, the crown from the person mask when it shows one plausibly, else
     /// from head proportions.
-    pub fn measure(frame: &FaceFrame, chin: Point, face_width_px: f32, mask: Option<&MaskView<'_>>) -> Self {
+    pub fn measure(frame: &FaceFrame, mesh: &FaceMesh, mask: Option<&MaskView<'_>>) -> Self {
         let estimated = frame.eye_mid.y - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
         let crown_y = mask
-            .and_then(|mask| mask_crown_y(mask, frame))
+            .and_then(|mask| mask_crown_y(mask, frame, mesh.forehead.y))
             .unwrap_or(estimated);
+        let chin = mesh.chin;
+        let face_width_px = mesh.face_width_px();
         Self {
             eye_mid: frame.eye_mid,
             crown_y,
@@ -163,40 +166,39 @@ fn intersect(bands: &[(f32, f32)]) -> Option<(f32, f32)> {
     (lo <= hi).then_some((lo, hi))
 }
 
-/// The top of the person in the mask, in capture pixels, over the columns between the eyes; `None` when
-/// the mask shows nothing plausible there. A head that reaches the mask's top row gives a crown at or above
-/// the capture's top edge.
-fn mask_crown_y(mask: &MaskView<'_>, frame: &FaceFrame) -> Option<f32> {
+/// The crown from the person mask: walking up from the forehead landmark over the columns between the
+/// eyes, the first row that is no longer mostly person. A run of person reaching the top edge gives a crown
+/// at or above it; a run longer than a head (a raised arm, someone behind) or a mask that misses the
+/// forehead gives `None`.
+fn mask_crown_y(mask: &MaskView<'_>, frame: &FaceFrame, forehead_y: f32) -> Option<f32> {
     let half = frame.ied_px / 2.0;
-    let (x0, x1) = (frame.eye_mid.x - half, frame.eye_mid.x + half);
-    let columns: Vec<f32> = mask.columns_between(x0, x1).collect();
-    let row_step = mask.row_step_px();
-    let highest = (frame.eye_mid.y - MAX_MASK_CROWN_PER_EYE_TO_CHIN * frame.eye_to_chin_px).max(0.0);
-    if columns.is_empty() || frame.eye_mid.y <= row_step {
+    let columns: Vec<f32> = mask
+        .columns_between(frame.eye_mid.x - half, frame.eye_mid.x + half)
+        .collect();
+    if columns.is_empty() {
         return None;
     }
     let is_head_row = |y: f32| {
         let person = columns.iter().filter(|&&x| mask.is_person(Point::new(x, y))).count();
         person as f32 >= MASK_ROW_PERSON_SHARE * columns.len() as f32
     };
-    let mut y = highest + row_step / 2.0;
-    while y < frame.eye_mid.y {
-        if is_head_row(y) {
-            break;
-        }
-        y += row_step;
-    }
-    if y >= frame.eye_mid.y {
+    let highest = frame.eye_mid.y - MAX_MASK_CROWN_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
+    let step = mask.row_step_px();
+    let mut y = forehead_y.min(frame.eye_mid.y);
+    if !is_head_row(y) {
+        // The mask misses the forehead itself: it says nothing about the crown.
         return None;
     }
-    let estimated = frame.eye_mid.y - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
-    if y < row_step {
-        // The head touches the top edge: the crown is somewhere above it.
+    while y >= 0.0 && is_head_row(y) {
+        if y < highest {
+            return None;
+        }
+        y -= step;
+    }
+    if y < 0.0 {
+        // The head reaches the top edge: the crown is somewhere above it.
+        let estimated = frame.eye_mid.y - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
         return Some(estimated.min(0.0));
     }
-    if y < highest + row_step {
-        // Person all the way up to the search limit: a hand or a hat, not the head.
-        return None;
-    }
-    Some(y - row_step / 2.0)
+    Some(y + step / 2.0)
 }

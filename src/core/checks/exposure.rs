@@ -21,6 +21,8 @@ pub const BRIGHT_CLIP_LUMA: f32 = 247.0;
 /// Samples across the face width for the light measures (≈ 7 000 samples inside the outline: the mean and
 /// the fractions are stable to well under 1 %).
 const FACE_SAMPLES_ACROSS: f32 = 96.0;
+/// The percentile of face luma that stands for the lit parts of the face.
+const HIGHLIGHT_PERCENTILE: f32 = 0.9;
 /// Samples per side of each cheek zone.
 const CHEEK_ZONE_SAMPLES: usize = 12;
 /// Inter-eye distance the face is box-filtered to before measuring sharpness, so the measure does not
@@ -31,6 +33,8 @@ const SHARPNESS_IED_PX: f32 = 48.0;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceLight {
     pub mean_luma: f32,
+    /// 90th percentile of face luma (the lit parts: forehead, nose, cheekbones).
+    pub highlight_luma: f32,
     /// Fraction of samples at luma ≤ `DARK_CLIP_LUMA`.
     pub dark_fraction: f32,
     /// Fraction of samples at luma ≥ `BRIGHT_CLIP_LUMA`.
@@ -46,10 +50,12 @@ pub fn measure_face_light(image: &RgbImage, subject: &Subject<'_>) -> Option<Fac
     let step = (subject.mesh.face_width_px() / FACE_SAMPLES_ACROSS).round().max(1.0) as u32;
     let mut luma_stats = Stats::default();
     let mut chroma_stats = Stats::default();
+    let mut histogram = [0_usize; 256];
     let (mut dark, mut bright) = (0_usize, 0_usize);
     for_each_in_polygon(image, &subject.outline, step, |px| {
         let y = luma(px.map(f32::from));
         luma_stats.push(y);
+        histogram[(y.round() as usize).min(255)] += 1;
         dark += usize::from(y <= DARK_CLIP_LUMA);
         bright += usize::from(y >= BRIGHT_CLIP_LUMA);
         let (max, min) = (px[0].max(px[1]).max(px[2]), px[0].min(px[1]).min(px[2]));
@@ -58,6 +64,7 @@ pub fn measure_face_light(image: &RgbImage, subject: &Subject<'_>) -> Option<Fac
     let samples = luma_stats.count;
     (samples > 0).then(|| FaceLight {
         mean_luma: luma_stats.mean(),
+        highlight_luma: percentile(&histogram, samples, HIGHLIGHT_PERCENTILE),
         dark_fraction: dark as f32 / samples as f32,
         bright_fraction: bright as f32 / samples as f32,
         mean_chroma: chroma_stats.mean(),
@@ -65,8 +72,21 @@ pub fn measure_face_light(image: &RgbImage, subject: &Subject<'_>) -> Option<Fac
     })
 }
 
-/// `underexposed`: fails on a dark face mean or on too much crushed black. The value reported is the
-/// measure that decided (the mean when both are fine).
+/// The luma below which `fraction` of the `samples` counted in `histogram` lie.
+fn percentile(histogram: &[usize; 256], samples: usize, fraction: f32) -> f32 {
+    let wanted = (fraction * samples as f32).ceil() as usize;
+    let mut seen = 0;
+    for (level, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen >= wanted {
+            return level as f32;
+        }
+    }
+    255.0
+}
+
+/// `underexposed`: fails when even the lit parts of the face are dark, or on too much crushed black. The
+/// value reported is the measure that decided (the highlight luma when both are fine).
 pub fn underexposed(light: &FaceLight, thresholds: &CheckThresholds) -> CheckResult {
     let dark = Limit::AtMost {
         max: thresholds.max_dark_fraction,
@@ -76,9 +96,9 @@ pub fn underexposed(light: &FaceLight, thresholds: &CheckThresholds) -> CheckRes
     }
     CheckResult::graded(
         CheckCode::Underexposed,
-        light.mean_luma,
+        light.highlight_luma,
         Limit::AtLeast {
-            min: thresholds.min_face_luma,
+            min: thresholds.min_face_highlight_luma,
         },
         CheckStatus::Fail,
         Cue::None,
@@ -230,6 +250,8 @@ mod tests {
 
         let normal = measure_face_light(&textured_face(0.9), &subject).unwrap();
         assert!(normal.samples > 1000, "{normal:?}");
+        // 0.9 × 1.08 × (200, 160, 140) has luma 165: the brighter half of the checker.
+        assert!((normal.highlight_luma - 165.0).abs() <= 1.0, "{normal:?}");
         assert_eq!(underexposed(&normal, &thresholds).status, CheckStatus::Pass);
         assert_eq!(overexposed(&normal, &thresholds).status, CheckStatus::Pass);
 

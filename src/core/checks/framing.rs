@@ -11,14 +11,19 @@ use super::thresholds::CheckThresholds;
 use crate::core::face::FaceAnalysis;
 use crate::core::spec::PhotoSpec;
 
-/// `no_face`: passes when vision found a face and meshed it (without the mesh nothing else can be
-/// measured, so a detection the mesh rejects counts as no usable face).
-pub fn no_face(analysis: &FaceAnalysis) -> CheckResult {
-    let usable = f32::from(u8::from(analysis.mesh.is_some()));
+/// `no_face`: the primary face's mesh presence (0 when vision found no face or could not mesh it:
+/// without the mesh nothing else can be measured, and an animal or a mask meshes with presence ≈ 0).
+pub fn no_face(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> CheckResult {
+    let presence = analysis
+        .mesh
+        .as_ref()
+        .map_or(0.0, |mesh| if mesh.presence.is_finite() { mesh.presence } else { 0.0 });
     CheckResult::graded(
         CheckCode::NoFace,
-        usable,
-        Limit::AtLeast { min: 1.0 },
+        presence,
+        Limit::AtLeast {
+            min: thresholds.min_face_presence,
+        },
         CheckStatus::Fail,
         Cue::None,
     )
@@ -53,10 +58,21 @@ pub fn multiple_faces(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> 
 }
 
 /// `face_cut_off`: how far the profile's crop leaves the capture (largest overhang on any side, as a
-/// fraction of the crop). The cue names the edge so the hint can say which way to move.
-pub fn face_cut_off(crop: &PhotoCrop, analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> CheckResult {
+/// fraction of the crop). When the profile replaces the background and the crown is inside the capture,
+/// the crop may rise above the capture: there is only background up there, which the standardizer paints.
+/// The cue names the edge so the hint can say which way to move.
+pub fn face_cut_off(
+    crop: &PhotoCrop,
+    subject: &Subject<'_>,
+    analysis: &FaceAnalysis,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+) -> CheckResult {
     let size = analysis.image_size;
-    let overhang = crop.overhang(size.width as f32, size.height as f32);
+    let mut overhang = crop.overhang(size.width as f32, size.height as f32);
+    if spec.replace_background && subject.head.crown_y > 0.0 {
+        overhang.top = 0.0;
+    }
     let limit = thresholds.max_crop_outside_frac;
     let cue = match (overhang.top > limit, overhang.bottom > limit) {
         (true, true) => Cue::CutTooClose,
@@ -111,7 +127,7 @@ mod tests {
     #[test]
     fn no_face_needs_a_mesh() {
         let empty = FaceAnalysis::empty(SizePx::new(640, 480));
-        let result = no_face(&empty);
+        let result = no_face(&empty, &CheckThresholds::default());
         assert_eq!(result.status, CheckStatus::Fail);
         assert!(result.value.abs() < f32::EPSILON);
     }
@@ -120,7 +136,7 @@ mod tests {
     fn a_distant_second_face_passes_and_a_near_one_fails() {
         let thresholds = CheckThresholds::default();
         let mut analysis = FaceAnalysis::empty(SizePx::new(1000, 800));
-        analysis.faces = vec![detection(400.0, 200.0, 0.9), detection(50.0, 60.0, 0.8)];
+        analysis.faces = vec![detection(400.0, 200.0, 0.9), detection(50.0, 50.0, 0.8)];
         analysis.primary = Some(0);
         let far = multiple_faces(&analysis, &thresholds).unwrap();
         assert_eq!(far.status, CheckStatus::Pass, "{far:?}");

@@ -68,6 +68,8 @@ fn passed(code: CheckCode) -> Texts {
         CheckCode::EyesClosed => ("双眼睁开", "Eyes open"),
         CheckCode::MouthOpen => ("嘴巴闭合", "Mouth closed"),
         CheckCode::Blurry => ("照片清晰", "Photo is sharp"),
+        CheckCode::Noisy => ("照片噪点少", "Little noise"),
+        CheckCode::CompressionArtifacts => ("没有压缩痕迹", "No compression artefacts"),
         CheckCode::Underexposed => ("脸部亮度足够", "Face bright enough"),
         CheckCode::Overexposed => ("脸部没有过曝", "Face not overexposed"),
         CheckCode::UnevenLighting => ("脸部光线均匀", "Even light on the face"),
@@ -150,6 +152,18 @@ fn problem(code: CheckCode, cue: Cue) -> Texts {
             "The photo is blurred",
             "拍照时请保持不动",
             "Please hold still while the photo is taken",
+        ),
+        CheckCode::Noisy => texts4(
+            "照片噪点太多（光线不足）",
+            "The photo is grainy (not enough light)",
+            "请联系工作人员检查灯光",
+            "Please ask staff to check the lighting",
+        ),
+        CheckCode::CompressionArtifacts => texts4(
+            "照片压缩过度，出现马赛克",
+            "The photo is over-compressed and blocky",
+            "请使用原始照片，不要使用压缩后的图片",
+            "Please use the original photo, not a compressed copy",
         ),
         CheckCode::Underexposed => texts4(
             "脸部太暗",

@@ -7,6 +7,7 @@
 //! colour, background, glasses); `messages` holds the wording, `thresholds` the limits and their sources,
 //! `crop` a replaceable estimate of the profile's crop. Must not run inference, touch files or the clock.
 
+pub mod artefacts;
 pub mod background;
 pub mod colour;
 pub mod context;
@@ -36,7 +37,7 @@ use sampling::MaskView;
 
 /// Runs the checks of `set` on one image. `analysis` may come from a smaller copy of `image` (it is
 /// scaled); `mask` is the person mask when vision produced one (the live set never needs it; without it
-/// the background checks fall back to a head-and-shoulders silhouette).
+/// `busy_background` and `low_contrast_clothing` are not judged).
 pub fn run(
     image: &RgbImage,
     analysis: &FaceAnalysis,
@@ -47,9 +48,11 @@ pub fn run(
 ) -> QualityReport {
     let analysis = analysis_for_image(analysis, SizePx::new(image.width(), image.height()));
     let mask = mask.and_then(|mask| MaskView::new(mask, image.width(), image.height()));
-    let mut checks = vec![framing::no_face(&analysis)];
+    let face_found = framing::no_face(&analysis, thresholds);
+    let usable = face_found.status == CheckStatus::Pass;
+    let mut checks = vec![face_found];
     checks.extend(framing::multiple_faces(&analysis, thresholds));
-    if let Some(subject) = Subject::new(&analysis, mask.as_ref()) {
+    if let Some(subject) = Subject::new(&analysis, mask.as_ref()).filter(|_| usable) {
         face_checks(image, &analysis, &subject, mask.as_ref(), spec, thresholds, set, &mut checks);
     }
     QualityReport { set, checks }
@@ -67,7 +70,7 @@ fn face_checks(
     checks: &mut Vec<CheckResult>,
 ) {
     let crop = framing::crop_for(subject, spec);
-    checks.push(framing::face_cut_off(&crop, analysis, thresholds));
+    checks.push(framing::face_cut_off(&crop, subject, analysis, spec, thresholds));
     checks.push(framing::low_resolution(&crop, subject, thresholds));
     checks.extend(pose::pose_checks(subject.mesh, thresholds.pose_limits(spec)));
     checks.push(eyes_mouth::eyes_closed(subject.mesh, thresholds));
@@ -83,6 +86,12 @@ fn face_checks(
     if let Some(sharpness) = exposure::face_sharpness(image, subject) {
         checks.push(exposure::blurry(sharpness, thresholds));
     }
+    if let Some(sigma) = artefacts::noise_sigma(image, subject) {
+        checks.push(artefacts::noisy(sigma, thresholds));
+    }
+    if let Some(ratio) = artefacts::blockiness(image, subject) {
+        checks.push(artefacts::compression_artifacts(ratio, thresholds));
+    }
     let cheeks = exposure::cheek_luminance(image, subject);
     if let Some(cheeks) = cheeks {
         checks.push(exposure::uneven_lighting(cheeks, thresholds));
@@ -96,6 +105,9 @@ fn face_checks(
     if let Some(ratio) = cheeks.and_then(|cheeks| glasses::eye_to_cheek_luminance(image, subject, cheeks)) {
         checks.push(glasses::tinted_glasses(ratio, thresholds));
     }
+    let Some(mask) = mask else {
+        return;
+    };
     let surroundings = background::measure_surroundings(image, subject, &crop, mask);
     if let Some(measure) = &surroundings.background {
         checks.push(background::busy_background(measure, spec, thresholds));

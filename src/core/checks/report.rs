@@ -24,6 +24,8 @@ pub enum CheckCode {
     EyesClosed,
     MouthOpen,
     Blurry,
+    Noisy,
+    CompressionArtifacts,
     Underexposed,
     Overexposed,
     UnevenLighting,
@@ -36,7 +38,7 @@ pub enum CheckCode {
 
 impl CheckCode {
     /// Every code, in report order.
-    pub const ALL: [CheckCode; 18] = [
+    pub const ALL: [CheckCode; 20] = [
         CheckCode::NoFace,
         CheckCode::MultipleFaces,
         CheckCode::FaceCutOff,
@@ -47,6 +49,8 @@ impl CheckCode {
         CheckCode::EyesClosed,
         CheckCode::MouthOpen,
         CheckCode::Blurry,
+        CheckCode::Noisy,
+        CheckCode::CompressionArtifacts,
         CheckCode::Underexposed,
         CheckCode::Overexposed,
         CheckCode::UnevenLighting,
@@ -70,6 +74,8 @@ impl CheckCode {
             CheckCode::EyesClosed => "eyes_closed",
             CheckCode::MouthOpen => "mouth_open",
             CheckCode::Blurry => "blurry",
+            CheckCode::Noisy => "noisy",
+            CheckCode::CompressionArtifacts => "compression_artifacts",
             CheckCode::Underexposed => "underexposed",
             CheckCode::Overexposed => "overexposed",
             CheckCode::UnevenLighting => "uneven_lighting",
