@@ -29,6 +29,36 @@ pub mod mesh_index {
     pub const LOWER_INNER_LIP: usize = 14;
     pub const MOUTH_RIGHT_CORNER: usize = 61;
     pub const MOUTH_LEFT_CORNER: usize = 291;
+    /// Contour of the subject's right eye (MediaPipe `FACEMESH_RIGHT_EYE`), corner to corner along
+    /// the lower lid, then back along the upper lid.
+    pub const RIGHT_EYE_CONTOUR: [usize; 16] = [
+        33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+    ];
+    /// Contour of the subject's left eye (MediaPipe `FACEMESH_LEFT_EYE`), mirror of the right one.
+    pub const LEFT_EYE_CONTOUR: [usize; 16] = [
+        263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
+    ];
+    /// Face oval as mirror pairs (subject's right, subject's left), from the forehead down to the
+    /// jaw (MediaPipe `FACEMESH_FACE_OVAL` split at the forehead top 10 and the chin 152).
+    pub const FACE_OVAL_PAIRS: [(usize, usize); 17] = [
+        (109, 338),
+        (67, 297),
+        (103, 332),
+        (54, 284),
+        (21, 251),
+        (162, 389),
+        (127, 356),
+        (234, 454),
+        (93, 323),
+        (132, 361),
+        (58, 288),
+        (172, 397),
+        (136, 365),
+        (150, 379),
+        (149, 378),
+        (176, 400),
+        (148, 377),
+    ];
 }
 
 /// The six BlazeFace keypoints, subject's right first ("right" = image left when unmirrored).

@@ -1,1 +1,227 @@
-//! vision (filled in by its issue).
+//! On-device face analysis with the three MediaPipe ONNX models on tract (pure Rust, nothing
+//! downloaded): face detection, the 468-point face mesh and person segmentation, loaded once.
+//!
+//! Owns: model loading, image decoding with limits ([`load_image`]), inference, and turning model
+//! outputs into the plain data of [`crate::core::face`]. Must not touch: quality thresholds
+//! (checks), crop geometry (standardize), the camera, storage or the UI. Everything here is
+//! synchronous; the pipeline runs it on its worker thread.
+//!
+//! Layout: `model` (tract plans), `imaging` (resizes and warps), `blazeface` (pure anchor decoding
+//! and NMS), `detector`, `mesh`, `measures` (pure face measures), `segmenter` + `guided` (mask and
+//! its edge refinement), `decode` (untrusted files).
+
+mod blazeface;
+mod decode;
+mod detector;
+mod error;
+mod guided;
+mod imaging;
+mod measures;
+mod mesh;
+mod model;
+mod segmenter;
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+
+pub use decode::{
+    MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX, check_dimensions, decode_image, load_image,
+};
+pub use error::VisionError;
+pub use measures::{HeadPose, head_pose, roll_deg};
+pub use segmenter::Segmentation;
+
+use crate::core::face::{FaceAnalysis, FaceDetection, PersonMask};
+use crate::core::geometry::{Rect, SizePx};
+use detector::FaceDetector;
+use mesh::{FaceMesher, Roi};
+use segmenter::Segmenter;
+
+/// Environment variable naming the assets directory (its `models/` subdirectory holds the models).
+pub const ASSETS_ENV: &str = "IDBOOTH_ASSETS";
+/// The three model files a models directory must hold.
+pub const MODEL_FILES: [&str; 3] = [detector::MODEL_FILE, mesh::MODEL_FILE, segmenter::MODEL_FILE];
+/// How much a face's distance from the image centre discounts its size when choosing the primary
+/// face: a face in a corner counts half as much as the same face in the centre.
+const CENTRE_WEIGHT: f32 = 0.5;
+
+/// What an image is: a live preview frame (one fast detector pass) or a capture (also searched
+/// on a central crop when nothing is found, and at twice the scale for smaller faces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalyzeMode {
+    Frame,
+    Capture,
+}
+
+/// The three models, loaded once, with their reusable buffers. `Send`: it lives on a worker thread.
+#[derive(Debug)]
+pub struct Vision {
+    detector: FaceDetector,
+    mesher: FaceMesher,
+    segmenter: Segmenter,
+    models_dir: PathBuf,
+}
+
+impl Vision {
+    /// Loads the three models from `models_dir`.
+    pub fn load(models_dir: &Path) -> Result<Self, VisionError> {
+        Ok(Self {
+            detector: FaceDetector::load(models_dir)?,
+            mesher: FaceMesher::load(models_dir)?,
+            segmenter: Segmenter::load(models_dir)?,
+            models_dir: models_dir.to_path_buf(),
+        })
+    }
+
+    /// Loads the models from the first directory that holds all three: `<exe dir>/assets/models`,
+    /// `$IDBOOTH_ASSETS/models`, then the source tree's `assets/models`.
+    pub fn load_default() -> Result<Self, VisionError> {
+        let candidates = default_model_dirs();
+        let found = candidates
+            .iter()
+            .find(|dir| MODEL_FILES.iter().all(|file| dir.join(file).is_file()));
+        match found {
+            Some(dir) => Self::load(dir),
+            None => Err(VisionError::ModelsNotFound {
+                searched: candidates
+                    .iter()
+                    .map(|dir| dir.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// The directory the models were loaded from.
+    pub fn models_dir(&self) -> &Path {
+        &self.models_dir
+    }
+
+    /// Every face in `img`, and the mesh measures of the primary one (largest, nearest the centre).
+    pub fn analyze(
+        &mut self,
+        img: &RgbImage,
+        mode: AnalyzeMode,
+    ) -> Result<FaceAnalysis, VisionError> {
+        check_dimensions(img.width(), img.height())?;
+        let image_size = SizePx::new(img.width(), img.height());
+        let faces = self.detector.detect(img, mode)?;
+        let Some(primary) = primary_face(&faces, image_size) else {
+            return Ok(FaceAnalysis::empty(image_size));
+        };
+        let output = self.mesher.run(img, &Roi::from_detection(&faces[primary]))?;
+        let mesh = measures::face_mesh(output.landmarks, output.presence);
+        Ok(FaceAnalysis {
+            image_size,
+            faces,
+            primary: Some(primary),
+            mesh,
+        })
+    }
+
+    /// The segmenter's coarse person probability for the whole image (run once, refine many).
+    pub fn segment(&mut self, img: &RgbImage) -> Result<Segmentation, VisionError> {
+        check_dimensions(img.width(), img.height())?;
+        self.segmenter.segment(img)
+    }
+
+    /// The person mask of the whole image at full resolution, edges refined against the photo.
+    pub fn person_mask(&mut self, img: &RgbImage) -> Result<PersonMask, VisionError> {
+        let whole = Rect::new(0.0, 0.0, img.width() as f32, img.height() as f32);
+        self.person_mask_in(img, whole, SizePx::new(img.width(), img.height()))
+    }
+
+    /// The person mask of `crop` (image pixels) resampled to `out_size`: the segmenter runs once on
+    /// the whole (downscaled) image, the refinement only inside the crop. Parts of the crop beyond
+    /// the image repeat its edge.
+    pub fn person_mask_in(
+        &mut self,
+        img: &RgbImage,
+        crop: Rect,
+        out_size: SizePx,
+    ) -> Result<PersonMask, VisionError> {
+        let segmentation = self.segment(img)?;
+        self.refine_mask(img, &segmentation, crop, out_size)
+    }
+
+    /// Refines an existing segmentation of `img` inside `crop`, at `out_size`.
+    pub fn refine_mask(
+        &mut self,
+        img: &RgbImage,
+        segmentation: &Segmentation,
+        crop: Rect,
+        out_size: SizePx,
+    ) -> Result<PersonMask, VisionError> {
+        self.segmenter.refine(img, segmentation, crop, out_size)
+    }
+}
+
+/// The directories [`Vision::load_default`] searches, in order.
+pub fn default_model_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    {
+        dirs.push(exe_dir.join("assets").join("models"));
+    }
+    if let Some(assets) = std::env::var_os(ASSETS_ENV) {
+        dirs.push(PathBuf::from(assets).join("models"));
+    }
+    dirs.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join("models"),
+    );
+    dirs
+}
+
+/// Index of the primary face: the largest box, discounted by its distance from the image centre.
+pub fn primary_face(faces: &[FaceDetection], image_size: SizePx) -> Option<usize> {
+    let centre_x = image_size.width as f32 / 2.0;
+    let centre_y = image_size.height as f32 / 2.0;
+    let half_diagonal = centre_x.hypot(centre_y).max(1.0);
+    let weight = |face: &FaceDetection| {
+        let centre = face.bbox.center();
+        let distance = (centre.x - centre_x).hypot(centre.y - centre_y) / half_diagonal;
+        face.bbox.area() * (1.0 - CENTRE_WEIGHT * distance.min(1.0))
+    };
+    faces
+        .iter()
+        .enumerate()
+        .max_by(|(_, a), (_, b)| weight(a).total_cmp(&weight(b)))
+        .map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::face::FaceKeypoints;
+
+    fn face_at(x: f32, y: f32, side: f32) -> FaceDetection {
+        FaceDetection {
+            bbox: Rect::new(x, y, side, side),
+            score: 0.9,
+            keypoints: FaceKeypoints::default(),
+        }
+    }
+
+    #[test]
+    fn primary_face_prefers_large_then_central() {
+        let size = SizePx::new(1000, 1000);
+        assert_eq!(primary_face(&[], size), None);
+        // Same size: the central one wins.
+        let faces = [face_at(0.0, 0.0, 200.0), face_at(400.0, 400.0, 200.0)];
+        assert_eq!(primary_face(&faces, size), Some(1));
+        // A much larger face off-centre still wins over a small central one.
+        let faces = [face_at(450.0, 450.0, 100.0), face_at(0.0, 300.0, 400.0)];
+        assert_eq!(primary_face(&faces, size), Some(1));
+    }
+
+    #[test]
+    fn vision_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Vision>();
+    }
+}

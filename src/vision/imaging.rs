@@ -1,0 +1,380 @@
+//! Image plumbing for the models: cutting a region of an RGB image (possibly reaching past its
+//! edges) into a small buffer with fast_image_resize, rotated crops with bilinear sampling, and
+//! filling model input tensors. Owns no model and no face logic.
+
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::{F32x4, U8x3};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+use super::VisionError;
+
+/// Antialiased bilinear filter: fast, and area-aware when downscaling.
+const RESIZE_ALG: ResizeAlg = ResizeAlg::Convolution(FilterType::Bilinear);
+
+/// A rectangle in image pixels with fractional edges (x right, y down).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Region {
+    pub fn right(&self) -> f64 {
+        self.x + self.width
+    }
+
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
+}
+
+/// What fills output pixels that fall outside the source image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Border {
+    /// A constant colour (the detector's letterbox padding).
+    Constant([u8; 3]),
+    /// The nearest edge pixel, repeated.
+    Replicate,
+}
+
+/// Reusable resizer and scratch buffers.
+#[derive(Debug, Default)]
+pub struct Resampler {
+    resizer: Resizer,
+    scratch: Vec<u8>,
+}
+
+impl Resampler {
+    /// Renders `region` of `src` into `dst` (RGB, `dst_width` x `dst_height`, row-major), stretching
+    /// it to fill; pixels outside `src` are filled according to `border`.
+    pub fn render_region(
+        &mut self,
+        src: &RgbImage,
+        region: Region,
+        dst_width: u32,
+        dst_height: u32,
+        border: Border,
+        dst: &mut Vec<u8>,
+    ) -> Result<(), VisionError> {
+        dst.clear();
+        dst.resize(dst_width as usize * dst_height as usize * 3, 0);
+        let inner = InnerWindow::new(src, region, dst_width, dst_height);
+        let Some(inner) = inner else {
+            fill_all(dst, src, border);
+            return Ok(());
+        };
+        self.scratch.clear();
+        self.scratch
+            .resize(inner.dst_width() as usize * inner.dst_height() as usize * 3, 0);
+        resize_rgb(
+            &mut self.resizer,
+            src,
+            inner.src,
+            &mut self.scratch,
+            inner.dst_width(),
+            inner.dst_height(),
+        )?;
+        let dst_stride = dst_width as usize * 3;
+        let inner_stride = inner.dst_width() as usize * 3;
+        for (row, line) in self.scratch.chunks_exact(inner_stride).enumerate() {
+            let start = (inner.dst_y0 as usize + row) * dst_stride + inner.dst_x0 as usize * 3;
+            dst[start..start + inner_stride].copy_from_slice(line);
+        }
+        fill_outside(dst, dst_width, dst_height, &inner, border);
+        Ok(())
+    }
+}
+
+/// Resizes the (fractional) `crop` of `src` into an RGB buffer of `width` x `height`.
+fn resize_rgb(
+    resizer: &mut Resizer,
+    src: &RgbImage,
+    crop: Region,
+    dst: &mut [u8],
+    width: u32,
+    height: u32,
+) -> Result<(), VisionError> {
+    let resize_error = |reason: String| VisionError::Resize { reason };
+    let src_view = TypedImageRef::<U8x3>::from_buffer(src.width(), src.height(), src.as_raw())
+        .map_err(|error| resize_error(error.to_string()))?;
+    let mut dst_view = TypedImage::<U8x3>::from_buffer(width, height, dst)
+        .map_err(|error| resize_error(error.to_string()))?;
+    let options = ResizeOptions::new().resize_alg(RESIZE_ALG).crop(
+        crop.x,
+        crop.y,
+        crop.width,
+        crop.height,
+    );
+    resizer
+        .resize_typed(&src_view, &mut dst_view, &options)
+        .map_err(|error| resize_error(error.to_string()))
+}
+
+/// Resizes a plane of four f32 channels (bilinear); used to upsample guided-filter coefficients.
+pub fn resize_f32x4(
+    resizer: &mut Resizer,
+    src: &[F32x4],
+    src_size: (u32, u32),
+    dst: &mut [F32x4],
+    dst_size: (u32, u32),
+) -> Result<(), VisionError> {
+    let resize_error = |reason: String| VisionError::Resize { reason };
+    let src_view = TypedImageRef::new(src_size.0, src_size.1, src)
+        .map_err(|error| resize_error(error.to_string()))?;
+    let mut dst_view = TypedImage::from_pixels_slice(dst_size.0, dst_size.1, dst)
+        .map_err(|error| resize_error(error.to_string()))?;
+    let options = ResizeOptions::new().resize_alg(RESIZE_ALG);
+    resizer
+        .resize_typed(&src_view, &mut dst_view, &options)
+        .map_err(|error| resize_error(error.to_string()))
+}
+
+/// The part of a region that lies inside the image, snapped to whole output pixels.
+#[derive(Debug, Clone, Copy)]
+struct InnerWindow {
+    /// Source rectangle corresponding exactly to the destination window below.
+    src: Region,
+    dst_x0: u32,
+    dst_y0: u32,
+    dst_x1: u32,
+    dst_y1: u32,
+}
+
+impl InnerWindow {
+    fn new(src: &RgbImage, region: Region, dst_width: u32, dst_height: u32) -> Option<Self> {
+        if region.width <= 0.0 || region.height <= 0.0 || dst_width == 0 || dst_height == 0 {
+            return None;
+        }
+        let scale_x = f64::from(dst_width) / region.width;
+        let scale_y = f64::from(dst_height) / region.height;
+        let to_dst = |value: f64, origin: f64, scale: f64, limit: u32| {
+            ((value - origin) * scale).clamp(0.0, f64::from(limit))
+        };
+        let dst_x0 = to_dst(region.x.max(0.0), region.x, scale_x, dst_width).ceil() as u32;
+        let dst_y0 = to_dst(region.y.max(0.0), region.y, scale_y, dst_height).ceil() as u32;
+        let right = region.right().min(f64::from(src.width()));
+        let bottom = region.bottom().min(f64::from(src.height()));
+        let dst_x1 = to_dst(right, region.x, scale_x, dst_width).floor() as u32;
+        let dst_y1 = to_dst(bottom, region.y, scale_y, dst_height).floor() as u32;
+        if dst_x1 <= dst_x0 || dst_y1 <= dst_y0 {
+            return None;
+        }
+        // The source rectangle is derived back from the whole destination pixels, so the mapping
+        // between the two is exact.
+        let src_region = Region {
+            x: region.x + f64::from(dst_x0) / scale_x,
+            y: region.y + f64::from(dst_y0) / scale_y,
+            width: f64::from(dst_x1 - dst_x0) / scale_x,
+            height: f64::from(dst_y1 - dst_y0) / scale_y,
+        };
+        Some(Self {
+            src: src_region,
+            dst_x0,
+            dst_y0,
+            dst_x1,
+            dst_y1,
+        })
+    }
+
+    fn dst_width(&self) -> u32 {
+        self.dst_x1 - self.dst_x0
+    }
+
+    fn dst_height(&self) -> u32 {
+        self.dst_y1 - self.dst_y0
+    }
+}
+
+fn fill_all(dst: &mut [u8], src: &RgbImage, border: Border) {
+    let colour = match border {
+        Border::Constant(colour) => colour,
+        // Nothing of the image is visible: use its mean colour as the least surprising fill.
+        Border::Replicate => mean_colour(src),
+    };
+    for pixel in dst.chunks_exact_mut(3) {
+        pixel.copy_from_slice(&colour);
+    }
+}
+
+fn mean_colour(src: &RgbImage) -> [u8; 3] {
+    let mut sums = [0u64; 3];
+    for pixel in src.pixels() {
+        for (sum, &value) in sums.iter_mut().zip(pixel.0.iter()) {
+            *sum += u64::from(value);
+        }
+    }
+    let count = (u64::from(src.width()) * u64::from(src.height())).max(1);
+    sums.map(|sum| (sum / count) as u8)
+}
+
+/// Fills the destination pixels around the inner window.
+fn fill_outside(dst: &mut [u8], width: u32, height: u32, inner: &InnerWindow, border: Border) {
+    let stride = width as usize * 3;
+    let (x0, x1) = (inner.dst_x0 as usize, inner.dst_x1 as usize);
+    let (y0, y1) = (inner.dst_y0 as usize, inner.dst_y1 as usize);
+    // Left and right of the window, on the window's rows.
+    for row in y0..y1 {
+        let line = &mut dst[row * stride..(row + 1) * stride];
+        let left = pixel_at(line, x0);
+        let right = pixel_at(line, x1 - 1);
+        for x in (0..x0).chain(x1..width as usize) {
+            let colour = match border {
+                Border::Constant(colour) => colour,
+                Border::Replicate if x < x0 => left,
+                Border::Replicate => right,
+            };
+            line[x * 3..x * 3 + 3].copy_from_slice(&colour);
+        }
+    }
+    // Whole rows above and below the window.
+    for row in (0..y0).chain(y1..height as usize) {
+        match border {
+            Border::Constant(colour) => {
+                for pixel in dst[row * stride..(row + 1) * stride].chunks_exact_mut(3) {
+                    pixel.copy_from_slice(&colour);
+                }
+            }
+            Border::Replicate => {
+                let source_row = if row < y0 { y0 } else { y1 - 1 };
+                dst.copy_within(source_row * stride..(source_row + 1) * stride, row * stride);
+            }
+        }
+    }
+}
+
+fn pixel_at(line: &[u8], x: usize) -> [u8; 3] {
+    [line[x * 3], line[x * 3 + 1], line[x * 3 + 2]]
+}
+
+/// Writes `rgb` (u8, interleaved) into `tensor` as floats `value * scale + offset`.
+pub fn fill_tensor(rgb: &[u8], tensor: &mut [f32], scale: f32, offset: f32) {
+    for (out, &value) in tensor.iter_mut().zip(rgb) {
+        *out = f32::from(value) * scale + offset;
+    }
+}
+
+/// An affine map from output pixel centres to source image coordinates:
+/// `source = origin + (u + 0.5) * axis_u + (v + 0.5) * axis_v`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AffineSampling {
+    pub origin: [f32; 2],
+    pub axis_u: [f32; 2],
+    pub axis_v: [f32; 2],
+}
+
+/// Fills an RGB `size` x `size` buffer by bilinear sampling of `src` through `map`; coordinates
+/// outside the image repeat the nearest edge pixel.
+pub fn warp_bilinear(src: &RgbImage, map: &AffineSampling, size: u32, dst: &mut Vec<u8>) {
+    dst.clear();
+    dst.reserve(size as usize * size as usize * 3);
+    let max_x = src.width().saturating_sub(1) as f32;
+    let max_y = src.height().saturating_sub(1) as f32;
+    let raw = src.as_raw();
+    let stride = src.width() as usize * 3;
+    for v in 0..size {
+        let fv = v as f32 + 0.5;
+        for u in 0..size {
+            let fu = u as f32 + 0.5;
+            // Pixel centres sit at integer + 0.5 in image coordinates.
+            let x = (map.origin[0] + fu * map.axis_u[0] + fv * map.axis_v[0] - 0.5).clamp(0.0, max_x);
+            let y = (map.origin[1] + fu * map.axis_u[1] + fv * map.axis_v[1] - 0.5).clamp(0.0, max_y);
+            let x0 = x.floor();
+            let y0 = y.floor();
+            let tx = x - x0;
+            let ty = y - y0;
+            let x0 = x0 as usize;
+            let y0 = y0 as usize;
+            let x1 = (x0 + 1).min(max_x as usize);
+            let y1 = (y0 + 1).min(max_y as usize);
+            for channel in 0..3 {
+                let at = |px: usize, py: usize| f32::from(raw[py * stride + px * 3 + channel]);
+                let top = at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx;
+                let bottom = at(x0, y1) * (1.0 - tx) + at(x1, y1) * tx;
+                dst.push((top * (1.0 - ty) + bottom * ty).round() as u8);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 100]))
+    }
+
+    #[test]
+    fn letterbox_pads_with_the_constant_and_keeps_content_centred() {
+        let src = gradient(200, 100);
+        let region = Region {
+            x: 0.0,
+            y: -50.0,
+            width: 200.0,
+            height: 200.0,
+        };
+        let mut dst = Vec::new();
+        let mut resampler = Resampler::default();
+        resampler
+            .render_region(&src, region, 20, 20, Border::Constant([0, 0, 0]), &mut dst)
+            .unwrap();
+        assert_eq!(dst.len(), 20 * 20 * 3);
+        // Rows 0..5 and 15..20 are padding, rows 5..15 hold the image.
+        assert_eq!(&dst[0..3], &[0, 0, 0]);
+        assert_eq!(&dst[(19 * 20 + 10) * 3..(19 * 20 + 10) * 3 + 3], &[0, 0, 0]);
+        let inside = (10 * 20 + 10) * 3;
+        assert_eq!(dst[inside + 2], 100);
+        assert!((i32::from(dst[inside]) - 105).abs() <= 2, "{}", dst[inside]);
+    }
+
+    #[test]
+    fn replicate_border_repeats_edge_pixels() {
+        let src = gradient(100, 100);
+        let region = Region {
+            x: 50.0,
+            y: 50.0,
+            width: 100.0,
+            height: 100.0,
+        };
+        let mut dst = Vec::new();
+        let mut resampler = Resampler::default();
+        resampler
+            .render_region(&src, region, 10, 10, Border::Replicate, &mut dst)
+            .unwrap();
+        let at = |x: usize, y: usize| [dst[(y * 10 + x) * 3], dst[(y * 10 + x) * 3 + 1]];
+        assert_eq!(at(9, 2), at(4, 2));
+        assert_eq!(at(2, 9), at(2, 4));
+    }
+
+    #[test]
+    fn region_wholly_outside_is_filled() {
+        let src = gradient(10, 10);
+        let region = Region {
+            x: 100.0,
+            y: 100.0,
+            width: 10.0,
+            height: 10.0,
+        };
+        let mut dst = Vec::new();
+        Resampler::default()
+            .render_region(&src, region, 4, 4, Border::Constant([7, 8, 9]), &mut dst)
+            .unwrap();
+        assert!(dst.chunks_exact(3).all(|pixel| pixel == [7, 8, 9]));
+    }
+
+    #[test]
+    fn identity_warp_reproduces_the_image() {
+        let src = gradient(16, 16);
+        let map = AffineSampling {
+            origin: [0.0, 0.0],
+            axis_u: [1.0, 0.0],
+            axis_v: [0.0, 1.0],
+        };
+        let mut dst = Vec::new();
+        warp_bilinear(&src, &map, 16, &mut dst);
+        assert_eq!(dst, src.as_raw().clone());
+    }
+}
