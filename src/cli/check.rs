@@ -2,19 +2,20 @@
 //! files and prints a readable table, or one JSON object per line and file.
 //!
 //! Owns the command's logic and output format; the lead's clap code parses the arguments, loads the
-//! configuration and the vision models and calls `run`. Unreadable files are reported and skipped; the
+//! configuration and the vision models and calls `run`. Files are decoded by `vision::load_image`. Unreadable files are reported and skipped; the
 //! exit code is 2 when any file could not be checked, 0 otherwise whatever the verdicts.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::RgbImage;
 use serde_json::json;
 
 use crate::core::checks::{self, CheckSet, CheckThresholds, QualityReport, report::round_for_display};
 use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::spec::PhotoSpec;
+use crate::vision::{AnalyzeMode, Vision, VisionError};
 
 /// Exit code when at least one file could not be checked.
 pub const EXIT_UNREADABLE: u8 = 2;
@@ -23,6 +24,17 @@ pub const EXIT_UNREADABLE: u8 = 2;
 pub trait Analyzer {
     fn analyze(&mut self, image: &RgbImage) -> anyhow::Result<FaceAnalysis>;
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask>;
+}
+
+impl Analyzer for Vision {
+    /// Files are captures: the detector also searches a central crop and a larger scale.
+    fn analyze(&mut self, image: &RgbImage) -> anyhow::Result<FaceAnalysis> {
+        Ok(Vision::analyze(self, image, AnalyzeMode::Capture)?)
+    }
+
+    fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask> {
+        Ok(Vision::person_mask(self, image)?)
+    }
 }
 
 /// Errors of the check and eval commands themselves (per-file problems are reported, not raised).
@@ -35,13 +47,8 @@ pub enum CheckCommandError {
 /// Why one file could not be checked.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
-    #[error("cannot decode {path}: {source}")]
-    Decode {
-        path: PathBuf,
-        source: image::ImageError,
-    },
+    #[error("{path}: {source}")]
+    Read { path: PathBuf, source: VisionError },
     #[error("vision failed on {path}: {message}")]
     Vision { path: PathBuf, message: String },
 }
@@ -128,7 +135,10 @@ pub fn check_file(
     thresholds: &CheckThresholds,
     path: &Path,
 ) -> Result<FileCheck, FileError> {
-    let image = load_capture(path)?;
+    let image = crate::vision::load_image(path).map_err(|source| FileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     let started = Instant::now();
     let vision_error = |error: anyhow::Error| FileError::Vision {
         path: path.to_owned(),
@@ -145,40 +155,6 @@ pub fn check_file(
         analysis,
         report,
         ms: started.elapsed().as_secs_f64() * 1000.0,
-    })
-}
-
-/// Reads an image file as 8-bit RGB, upright (EXIF orientation applied), transparency flattened onto white.
-pub fn load_capture(path: &Path) -> Result<RgbImage, FileError> {
-    let read_error = |source: io::Error| FileError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let decode_error = |source: image::ImageError| FileError::Decode {
-        path: path.to_owned(),
-        source,
-    };
-    let reader = ImageReader::open(path)
-        .map_err(read_error)?
-        .with_guessed_format()
-        .map_err(read_error)?;
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
-    let orientation = decoder.orientation().map_err(decode_error)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    image.apply_orientation(orientation);
-    Ok(flatten_onto_white(&image))
-}
-
-fn flatten_onto_white(image: &DynamicImage) -> RgbImage {
-    if !image.color().has_alpha() {
-        return image.to_rgb8();
-    }
-    let rgba = image.to_rgba8();
-    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let alpha = u16::from(a);
-        let over_white = |c: u8| ((u16::from(c) * alpha + 255 * (255 - alpha)) / 255) as u8;
-        image::Rgb([over_white(r), over_white(g), over_white(b)])
     })
 }
 
@@ -379,15 +355,5 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("head_tilted") && text.contains("≤ 8"), "{text}");
         assert!(text.contains("1 passed, 0 failed, 0 unreadable") || text.contains("0 passed, 1 failed"), "{text}");
-    }
-
-    #[test]
-    fn transparent_pixels_become_white() {
-        let mut rgba = image::RgbaImage::new(2, 1);
-        rgba.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
-        rgba.put_pixel(1, 0, image::Rgba([10, 20, 30, 255]));
-        let flat = flatten_onto_white(&DynamicImage::ImageRgba8(rgba));
-        assert_eq!(flat.get_pixel(0, 0).0, [255, 255, 255]);
-        assert_eq!(flat.get_pixel(1, 0).0, [10, 20, 30]);
     }
 }

@@ -4,21 +4,8 @@
 //! Owns geometry only; reads no pixels. Works from the 468 mesh landmarks when they are there and from the
 //! named mesh points (eyes, chin, forehead, cheeks) otherwise, so synthetic analyses work too.
 
-use crate::core::face::{FaceMesh, MESH_POINTS};
+use crate::core::face::{FaceMesh, MESH_POINTS, mesh_index};
 use crate::core::geometry::{Point, Rect};
-
-/// MediaPipe `FACEMESH_FACE_OVAL`, walked in order around the face (mediapipe/python/solutions/
-/// face_mesh_connections.py).
-const FACE_OVAL: [usize; 36] = [
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176,
-    149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-];
-
-/// Contours of the two eyes in the canonical mesh (`FACEMESH_RIGHT_EYE` / `FACEMESH_LEFT_EYE`).
-const RIGHT_EYE_CONTOUR: [usize; 16] = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];
-const LEFT_EYE_CONTOUR: [usize; 16] = [
-    263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
-];
 
 /// Points used for the outline when only the named mesh points exist.
 const ELLIPSE_POINTS: usize = 36;
@@ -62,8 +49,8 @@ impl FaceFrame {
         let eye_mid = mesh.eye_mid();
         let eye_to_chin_px = along(eye_mid, mesh.chin, axis_y).max(ied_px * 0.5);
         let eye_to_mouth_px = if mesh.landmarks.len() == MESH_POINTS {
-            let mouth = landmark(mesh, crate::core::face::mesh_index::MOUTH_RIGHT_CORNER)
-                .midpoint(landmark(mesh, crate::core::face::mesh_index::MOUTH_LEFT_CORNER));
+            let mouth = landmark(mesh, mesh_index::MOUTH_RIGHT_CORNER)
+                .midpoint(landmark(mesh, mesh_index::MOUTH_LEFT_CORNER));
             along(eye_mid, mouth, axis_y)
         } else {
             eye_to_chin_px * MOUTH_PER_EYE_TO_CHIN
@@ -145,8 +132,8 @@ impl Zone {
 pub fn eye_zones(mesh: &FaceMesh, margin_px: f32) -> [Rect; 2] {
     if mesh.landmarks.len() == MESH_POINTS {
         [
-            bounding_box(RIGHT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
-            bounding_box(LEFT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
+            bounding_box(mesh_index::RIGHT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
+            bounding_box(mesh_index::LEFT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
         ]
     } else {
         let ied = mesh.ied_px;
@@ -160,7 +147,14 @@ pub fn eye_zones(mesh: &FaceMesh, margin_px: f32) -> [Rect; 2] {
 /// forehead, chin and cheeks when only the named points exist.
 pub fn face_outline(mesh: &FaceMesh) -> Vec<Point> {
     if mesh.landmarks.len() == MESH_POINTS {
-        return FACE_OVAL.iter().map(|&i| landmark(mesh, i)).collect();
+        // MediaPipe's face oval walked around: forehead top, down the subject's left side, chin, up the
+        // subject's right side.
+        let pairs = &mesh_index::FACE_OVAL_PAIRS;
+        let oval = std::iter::once(mesh_index::FOREHEAD_TOP)
+            .chain(pairs.iter().map(|pair| pair.1))
+            .chain(std::iter::once(mesh_index::CHIN))
+            .chain(pairs.iter().rev().map(|pair| pair.0));
+        return oval.map(|i| landmark(mesh, i)).collect();
     }
     let centre = mesh.forehead.midpoint(mesh.chin);
     let half_height = mesh.forehead.distance(mesh.chin) / 2.0;
@@ -223,6 +217,7 @@ fn along(from: Point, to: Point, axis: Point) -> f32 {
 pub(crate) mod tests {
     use super::*;
     use crate::core::face::FaceMesh;
+    use crate::core::geometry::Point3;
 
     /// A frontal synthetic mesh without landmarks: eyes 100 px apart at y = 300 around x = 400.
     pub(crate) fn synthetic_mesh() -> FaceMesh {
@@ -276,6 +271,19 @@ pub(crate) mod tests {
         let (a, b) = spans[0];
         assert!(a < 310.0 && a > 295.0 && b > 490.0 && b < 505.0, "{spans:?}");
         assert!(polygon_spans(&outline, 100.0).is_empty());
+    }
+
+    #[test]
+    fn full_mesh_outline_walks_mediapipes_face_oval() {
+        // FACEMESH_FACE_OVAL in drawing order (mediapipe/python/solutions/face_mesh_connections.py).
+        const FACE_OVAL: [usize; 36] = [
+            10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
+            176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+        ];
+        let mut mesh = synthetic_mesh();
+        mesh.landmarks = (0..MESH_POINTS).map(|i| Point3::new(i as f32, 0.0, 0.0)).collect();
+        let order: Vec<usize> = face_outline(&mesh).iter().map(|p| p.x as usize).collect();
+        assert_eq!(order, FACE_OVAL);
     }
 
     #[test]

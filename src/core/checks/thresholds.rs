@@ -20,7 +20,9 @@ pub struct CheckThresholds {
     /// Largest head yaw, degrees. ISO/IEC 19794-5 says ±5°; 10° is the kiosk default of issue 4, because
     /// the mesh-based estimate scatters by ±5° on the frontal good fixtures (photo-specs.md §5a, §8).
     pub max_yaw_deg: f32,
-    /// Largest head pitch, degrees. ISO/IEC 19794-5 says ±5°; 10° as for yaw (issue 4 default).
+    /// Largest head pitch, degrees. ISO/IEC 19794-5 says ±5° and issue 4 proposed 10°; 12° because the
+    /// mesh reads the good fixture London 140 (chin slightly raised, labelled compliant) at 11.1°, while
+    /// every fixture labelled head-down or looking-up reads ≥ 13°. A profile can set a stricter limit.
     pub max_pitch_deg: f32,
     /// Lowest detector score for a face to count at all. MediaPipe keeps detections scoring ≥ 0.5
     /// (models/MODELS.md).
@@ -107,7 +109,7 @@ impl Default for CheckThresholds {
         Self {
             max_roll_deg: 8.0,
             max_yaw_deg: 10.0,
-            max_pitch_deg: 10.0,
+            max_pitch_deg: 12.0,
             min_face_score: 0.5,
             min_face_presence: 0.5,
             max_second_face_area_ratio: 0.1,
@@ -222,7 +224,7 @@ mod tests {
         let limits = thresholds.pose_limits(&spec);
         assert!((limits.yaw_deg - 5.0).abs() < f32::EPSILON);
         assert!((limits.roll_deg - 8.0).abs() < f32::EPSILON);
-        assert!((limits.pitch_deg - 10.0).abs() < f32::EPSILON);
+        assert!((limits.pitch_deg - 12.0).abs() < f32::EPSILON);
     }
 
     #[test]
