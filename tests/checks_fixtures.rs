@@ -13,7 +13,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use idbooth::core::checks::{self, CheckCode, CheckSet, CheckStatus, CheckThresholds, QualityReport, Verdict};
+use idbooth::cli::check::coarse_person_mask;
+use idbooth::core::checks::{
+    self, CheckCode, CheckSet, CheckStatus, CheckThresholds, QualityReport, Verdict,
+};
 use idbooth::core::spec::{DEFAULT_PROFILE, PhotoSpec, builtin_profiles};
 use idbooth::vision::{AnalyzeMode, Vision, load_image};
 
@@ -24,8 +27,14 @@ const ACCEPTABLE: &[(&str, &[CheckCode])] = &[
     ("no_human_face", &[CheckCode::NoFace]),
     ("multiple_faces", &[CheckCode::MultipleFaces]),
     ("profile_view", &[CheckCode::HeadTurned, CheckCode::NoFace]),
-    ("face_occluded_by_cap", &[CheckCode::NoFace, CheckCode::HeadPitched]),
-    ("face_partially_out_of_frame", &[CheckCode::FaceCutOff, CheckCode::NoFace]),
+    (
+        "face_occluded_by_cap",
+        &[CheckCode::NoFace, CheckCode::HeadPitched],
+    ),
+    (
+        "face_partially_out_of_frame",
+        &[CheckCode::FaceCutOff, CheckCode::NoFace],
+    ),
     ("crop_too_tight_top_of_head_cut", &[CheckCode::FaceCutOff]),
     ("no_headroom_crop_too_tight", &[CheckCode::FaceCutOff]),
     ("crop_too_tight", &[CheckCode::FaceCutOff]),
@@ -34,7 +43,10 @@ const ACCEPTABLE: &[(&str, &[CheckCode])] = &[
     ("too_close_perspective_distortion", &[CheckCode::FaceCutOff]),
     ("face_off_center", &[CheckCode::FaceCutOff]),
     ("face_too_small", &[CheckCode::LowResolution]),
-    ("low_resolution", &[CheckCode::LowResolution, CheckCode::Blurry]),
+    (
+        "low_resolution",
+        &[CheckCode::LowResolution, CheckCode::Blurry],
+    ),
     ("head_tilted_roll", &[CheckCode::HeadTilted]),
     ("head_turned_yaw", &[CheckCode::HeadTurned]),
     ("head_turned", &[CheckCode::HeadTurned]),
@@ -45,14 +57,20 @@ const ACCEPTABLE: &[(&str, &[CheckCode])] = &[
     ("expression_open_mouth", &[CheckCode::MouthOpen]),
     ("smile_teeth_visible", &[CheckCode::MouthOpen]),
     ("expression_smile_teeth_visible", &[CheckCode::MouthOpen]),
-    ("non_neutral_expression", &[CheckCode::MouthOpen, CheckCode::EyesClosed]),
+    (
+        "non_neutral_expression",
+        &[CheckCode::MouthOpen, CheckCode::EyesClosed],
+    ),
     ("blurred", &[CheckCode::Blurry]),
     ("motion_blur", &[CheckCode::Blurry]),
     ("compression_artifacts", &[CheckCode::CompressionArtifacts]),
     ("noise", &[CheckCode::Noisy]),
     ("underexposed", &[CheckCode::Underexposed]),
     ("overexposed", &[CheckCode::Overexposed]),
-    ("uneven_lighting_half_face_shadow", &[CheckCode::UnevenLighting]),
+    (
+        "uneven_lighting_half_face_shadow",
+        &[CheckCode::UnevenLighting],
+    ),
     ("uneven_side_lighting", &[CheckCode::UnevenLighting]),
     ("grayscale", &[CheckCode::Grayscale]),
     ("colour_cast", &[CheckCode::ColorCast]),
@@ -101,7 +119,10 @@ fn manifest() -> Vec<Row> {
 }
 
 fn reasons(expected: &str) -> Vec<&str> {
-    expected.strip_prefix("bad:").map(|r| r.split('+').collect()).unwrap_or_default()
+    expected
+        .strip_prefix("bad:")
+        .map(|r| r.split('+').collect())
+        .unwrap_or_default()
 }
 
 fn acceptable(reason: &str) -> &'static [CheckCode] {
@@ -121,9 +142,11 @@ fn background_only(expected: &str) -> bool {
 /// background-only row when the profile replaces the background).
 fn flagged(expected: &str, report: &QualityReport, spec: &PhotoSpec) -> bool {
     let failures = report.failures();
-    let matched = reasons(expected)
-        .iter()
-        .any(|reason| acceptable(reason).iter().any(|code| failures.contains(code)));
+    let matched = reasons(expected).iter().any(|reason| {
+        acceptable(reason)
+            .iter()
+            .any(|code| failures.contains(code))
+    });
     let warned = spec.replace_background
         && background_only(expected)
         && report.warnings().contains(&CheckCode::BusyBackground);
@@ -142,8 +165,14 @@ struct Checked {
 fn check_all() -> (Vec<Checked>, PhotoSpec, PhotoSpec) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut vision = Vision::load(&root.join("assets/models")).unwrap();
-    let replacing = builtin_profiles().into_iter().find(|p| p.name == DEFAULT_PROFILE).unwrap();
-    assert!(replacing.replace_background, "the default profile replaces the background");
+    let replacing = builtin_profiles()
+        .into_iter()
+        .find(|p| p.name == DEFAULT_PROFILE)
+        .unwrap();
+    assert!(
+        replacing.replace_background,
+        "the default profile replaces the background"
+    );
     let mut keeping = replacing.clone();
     keeping.replace_background = false;
     let thresholds = CheckThresholds::default();
@@ -152,8 +181,17 @@ fn check_all() -> (Vec<Checked>, PhotoSpec, PhotoSpec) {
         .map(|row| {
             let image = load_image(&row.file).unwrap();
             let analysis = vision.analyze(&image, AnalyzeMode::Capture).unwrap();
-            let mask = vision.person_mask(&image).unwrap();
-            let run = |spec: &PhotoSpec| checks::run(&image, &analysis, Some(&mask), spec, &thresholds, CheckSet::Full);
+            let mask = coarse_person_mask(&vision.segment(&image).unwrap());
+            let run = |spec: &PhotoSpec| {
+                checks::run(
+                    &image,
+                    &analysis,
+                    Some(&mask),
+                    spec,
+                    &thresholds,
+                    CheckSet::Full,
+                )
+            };
             Checked {
                 name: row.file.file_name().unwrap().to_string_lossy().into_owned(),
                 replaced: run(&replacing),
@@ -166,8 +204,18 @@ fn check_all() -> (Vec<Checked>, PhotoSpec, PhotoSpec) {
 }
 
 fn summary(report: &QualityReport) -> String {
-    let codes = |codes: Vec<CheckCode>| codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
-    format!("fail [{}] warn [{}]", codes(report.failures()), codes(report.warnings()))
+    let codes = |codes: Vec<CheckCode>| {
+        codes
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "fail [{}] warn [{}]",
+        codes(report.failures()),
+        codes(report.warnings())
+    )
 }
 
 #[test]
@@ -178,40 +226,84 @@ fn fixtures_meet_the_issue_targets() {
     // Every good capture passes, and its plain studio background is not flagged under either profile
     // (kept, a white T-shirt against the light grey wall is rightly low-contrast, so only the
     // background check is compared there).
-    let goods: Vec<&Checked> = checked.iter().filter(|c| c.expected == "good_id_photo").collect();
+    let goods: Vec<&Checked> = checked
+        .iter()
+        .filter(|c| c.expected == "good_id_photo")
+        .collect();
     assert_eq!(goods.len(), 18);
     for good in &goods {
-        assert_eq!(good.replaced.verdict(), Verdict::Pass, "{}: {}", good.name, summary(&good.replaced));
+        assert_eq!(
+            good.replaced.verdict(),
+            Verdict::Pass,
+            "{}: {}",
+            good.name,
+            summary(&good.replaced)
+        );
         for report in [&good.replaced, &good.kept] {
             let background = report.get(CheckCode::BusyBackground).map(|c| c.status);
-            assert_eq!(background, Some(CheckStatus::Pass), "{}: {}", good.name, summary(report));
+            assert_eq!(
+                background,
+                Some(CheckStatus::Pass),
+                "{}: {}",
+                good.name,
+                summary(report)
+            );
         }
     }
 
     // At least 90 % of the bad captures are flagged for a labelled reason.
-    let bads: Vec<&Checked> = checked.iter().filter(|c| c.expected.starts_with("bad:")).collect();
+    let bads: Vec<&Checked> = checked
+        .iter()
+        .filter(|c| c.expected.starts_with("bad:"))
+        .collect();
     let mut by_outcome: HashMap<bool, Vec<String>> = HashMap::new();
     for bad in &bads {
         let ok = flagged(&bad.expected, &bad.replaced, &replacing);
-        by_outcome
-            .entry(ok)
-            .or_default()
-            .push(format!("{} [{}] {}", bad.name, bad.expected, summary(&bad.replaced)));
+        by_outcome.entry(ok).or_default().push(format!(
+            "{} [{}] {}",
+            bad.name,
+            bad.expected,
+            summary(&bad.replaced)
+        ));
     }
     let misses = by_outcome.remove(&false).unwrap_or_default();
     let share = 1.0 - misses.len() as f64 / bads.len() as f64;
-    println!("bad rows flagged for a labelled reason: {:.1} % of {}", 100.0 * share, bads.len());
+    println!(
+        "bad rows flagged for a labelled reason: {:.1} % of {}",
+        100.0 * share,
+        bads.len()
+    );
     for miss in &misses {
         println!("  not matched: {miss}");
     }
-    assert!(share >= MIN_BAD_FLAGGED, "{:.1} % flagged; not matched:\n{}", 100.0 * share, misses.join("\n"));
+    assert!(
+        share >= MIN_BAD_FLAGGED,
+        "{:.1} % flagged; not matched:\n{}",
+        100.0 * share,
+        misses.join("\n")
+    );
 
     // With the background kept, background-only rows fail for it; replaced, they only warn.
     for row in checked.iter().filter(|c| background_only(&c.expected)) {
         let kept = row.kept.get(CheckCode::BusyBackground).map(|c| c.status);
-        assert_eq!(kept, Some(CheckStatus::Fail), "{} kept: {}", row.name, summary(&row.kept));
-        let replaced = row.replaced.get(CheckCode::BusyBackground).map(|c| c.status);
-        assert_eq!(replaced, Some(CheckStatus::Warn), "{} replaced: {}", row.name, summary(&row.replaced));
+        assert_eq!(
+            kept,
+            Some(CheckStatus::Fail),
+            "{} kept: {}",
+            row.name,
+            summary(&row.kept)
+        );
+        let replaced = row
+            .replaced
+            .get(CheckCode::BusyBackground)
+            .map(|c| c.status);
+        assert_eq!(
+            replaced,
+            Some(CheckStatus::Warn),
+            "{} replaced: {}",
+            row.name,
+            summary(&row.replaced)
+        );
         assert!(flagged(&row.expected, &row.kept, &keeping));
     }
 }
@@ -223,24 +315,62 @@ fn every_result_carries_both_languages_and_every_failure_a_hint() {
     let spec = builtin_profiles().remove(0);
     let image = load_image(&fixtures().join("derived/bad_tilted_12deg_london_012.jpg")).unwrap();
     let analysis = vision.analyze(&image, AnalyzeMode::Capture).unwrap();
-    let mask = vision.person_mask(&image).unwrap();
-    let report = checks::run(&image, &analysis, Some(&mask), &spec, &CheckThresholds::default(), CheckSet::Full);
-    assert_eq!(report.failures(), vec![CheckCode::HeadTilted], "{}", summary(&report));
+    let mask = coarse_person_mask(&vision.segment(&image).unwrap());
+    let report = checks::run(
+        &image,
+        &analysis,
+        Some(&mask),
+        &spec,
+        &CheckThresholds::default(),
+        CheckSet::Full,
+    );
+    assert_eq!(
+        report.failures(),
+        vec![CheckCode::HeadTilted],
+        "{}",
+        summary(&report)
+    );
     let tilted = report.get(CheckCode::HeadTilted).unwrap();
     assert!((tilted.value - 12.0).abs() < 2.0, "roll {}", tilted.value);
     assert_eq!(tilted.hint_zh, "请把头摆正");
     assert_eq!(tilted.hint_en, "Please keep your head level");
     for check in &report.checks {
-        assert!(!check.message_zh.is_empty() && !check.message_en.is_empty(), "{:?}", check.code);
+        assert!(
+            !check.message_zh.is_empty() && !check.message_en.is_empty(),
+            "{:?}",
+            check.code
+        );
         if check.status != CheckStatus::Pass {
-            assert!(!check.hint_zh.is_empty() && !check.hint_en.is_empty(), "{:?}", check.code);
+            assert!(
+                !check.hint_zh.is_empty() && !check.hint_en.is_empty(),
+                "{:?}",
+                check.code
+            );
         }
     }
     // The live set is the cheap subset: no background, colour or artefact checks.
-    let live = checks::run(&image, &analysis, None, &spec, &CheckThresholds::default(), CheckSet::Live);
+    let live = checks::run(
+        &image,
+        &analysis,
+        None,
+        &spec,
+        &CheckThresholds::default(),
+        CheckSet::Live,
+    );
     let live_codes: Vec<CheckCode> = live.checks.iter().map(|c| c.code).collect();
-    assert!(live_codes.contains(&CheckCode::HeadTilted) && live_codes.contains(&CheckCode::Underexposed));
-    for full_only in [CheckCode::Blurry, CheckCode::BusyBackground, CheckCode::ColorCast, CheckCode::Noisy] {
-        assert!(!live_codes.contains(&full_only), "{full_only} in the live set");
+    assert!(
+        live_codes.contains(&CheckCode::HeadTilted)
+            && live_codes.contains(&CheckCode::Underexposed)
+    );
+    for full_only in [
+        CheckCode::Blurry,
+        CheckCode::BusyBackground,
+        CheckCode::ColorCast,
+        CheckCode::Noisy,
+    ] {
+        assert!(
+            !live_codes.contains(&full_only),
+            "{full_only} in the live set"
+        );
     }
 }

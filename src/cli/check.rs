@@ -12,10 +12,12 @@ use std::time::Instant;
 use image::RgbImage;
 use serde_json::json;
 
-use crate::core::checks::{self, CheckSet, CheckThresholds, QualityReport, report::round_for_display};
+use crate::core::checks::{
+    self, CheckSet, CheckThresholds, QualityReport, report::round_for_display,
+};
 use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::spec::PhotoSpec;
-use crate::vision::{AnalyzeMode, Vision, VisionError};
+use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
 
 /// Exit code when at least one file could not be checked.
 pub const EXIT_UNREADABLE: u8 = 2;
@@ -23,6 +25,7 @@ pub const EXIT_UNREADABLE: u8 = 2;
 /// What the check commands need from vision; `vision::Vision` implements it, tests use fakes.
 pub trait Analyzer {
     fn analyze(&mut self, image: &RgbImage) -> anyhow::Result<FaceAnalysis>;
+    /// A person mask of the whole image at any resolution (the checks scale it).
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask>;
 }
 
@@ -32,8 +35,26 @@ impl Analyzer for Vision {
         Ok(Vision::analyze(self, image, AnalyzeMode::Capture)?)
     }
 
+    /// The segmenter's coarse mask: the checks erode it by a tenth of the inter-eye distance and need no
+    /// refined edges, and skipping the refinement keeps a capture's checks within budget.
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask> {
-        Ok(Vision::person_mask(self, image)?)
+        Ok(coarse_person_mask(&self.segment(image)?))
+    }
+}
+
+/// The segmenter's square probability map as a person mask. It covers the whole image stretched to a
+/// square, which is how `PersonMask` readers map a smaller mask onto an image.
+pub fn coarse_person_mask(segmentation: &Segmentation) -> PersonMask {
+    let side = segmentation.probability.len().isqrt() as u32;
+    PersonMask {
+        width: side,
+        height: side,
+        alpha: segmentation
+            .probability
+            .iter()
+            .take(side as usize * side as usize)
+            .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect(),
     }
 }
 
@@ -81,7 +102,11 @@ pub struct CheckSummary {
 impl CheckSummary {
     /// 2 when a file could not be checked, else 0.
     pub fn exit_code(&self) -> u8 {
-        if self.unreadable > 0 { EXIT_UNREADABLE } else { 0 }
+        if self.unreadable > 0 {
+            EXIT_UNREADABLE
+        } else {
+            0
+        }
     }
 }
 
@@ -110,7 +135,8 @@ pub fn run(
             Err(error) => {
                 summary.unreadable += 1;
                 if options.json {
-                    let line = json!({"file": path.display().to_string(), "error": error.to_string()});
+                    let line =
+                        json!({"file": path.display().to_string(), "error": error.to_string()});
                     writeln!(out, "{line}")?;
                 } else {
                     writeln!(out, "{}  ERROR  {error}\n", path.display())?;
@@ -150,7 +176,14 @@ pub fn check_file(
     } else {
         None
     };
-    let report = checks::run(&image, &analysis, mask.as_ref(), spec, thresholds, CheckSet::Full);
+    let report = checks::run(
+        &image,
+        &analysis,
+        mask.as_ref(),
+        spec,
+        thresholds,
+        CheckSet::Full,
+    );
     Ok(FileCheck {
         analysis,
         report,
@@ -161,7 +194,8 @@ pub fn check_file(
 /// The JSON object of one checked file (one line of `--json` output).
 pub fn json_line(path: &Path, checked: &FileCheck) -> serde_json::Value {
     let report = &checked.report;
-    let codes = |codes: Vec<checks::CheckCode>| codes.iter().map(|c| c.as_str()).collect::<Vec<_>>();
+    let codes =
+        |codes: Vec<checks::CheckCode>| codes.iter().map(|c| c.as_str()).collect::<Vec<_>>();
     let results: Vec<serde_json::Value> = report
         .checks
         .iter()
@@ -195,12 +229,7 @@ fn face_json(analysis: &FaceAnalysis) -> serde_json::Value {
         return serde_json::Value::Null;
     };
     let bbox = analysis.primary_face().map_or_else(
-        || {
-            checks::regions::bounding_box(
-                checks::regions::face_outline(mesh).into_iter(),
-                0.0,
-            )
-        },
+        || checks::regions::bounding_box(checks::regions::face_outline(mesh).into_iter(), 0.0),
         |face| face.bbox,
     );
     let r = round_for_display;
@@ -237,7 +266,11 @@ fn write_table(out: &mut dyn Write, path: &Path, checked: &FileCheck) -> io::Res
             check.message_en
         )?;
         if !check.hint_en.is_empty() {
-            writeln!(out, "  {:<4}  {:<22} {:>10}  {:<14} → {}", "", "", "", "", check.hint_en)?;
+            writeln!(
+                out,
+                "  {:<4}  {:<22} {:>10}  {:<14} → {}",
+                "", "", "", "", check.hint_en
+            )?;
         }
     }
     writeln!(out)
@@ -302,7 +335,9 @@ mod tests {
     }
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/faces")
+            .join(name)
     }
 
     #[test]
@@ -328,10 +363,20 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 4);
         let first = &lines[0];
-        for key in ["file", "verdict", "failures", "warnings", "checks", "faces", "face", "ms"] {
+        for key in [
+            "file", "verdict", "failures", "warnings", "checks", "faces", "face", "ms",
+        ] {
             assert!(first.get(key).is_some(), "missing {key}: {first}");
         }
-        for key in ["box", "right_eye", "left_eye", "ied_px", "roll_deg", "yaw_deg", "pitch_deg"] {
+        for key in [
+            "box",
+            "right_eye",
+            "left_eye",
+            "ied_px",
+            "roll_deg",
+            "yaw_deg",
+            "pitch_deg",
+        ] {
             assert!(first["face"].get(key).is_some(), "missing face.{key}");
         }
         let check = &first["checks"][0];
@@ -343,7 +388,10 @@ mod tests {
         assert!(lines[1].get("verdict").is_none());
         // 115 px image: the campus-card photo needs upscaling.
         let failures = lines[3]["failures"].as_array().unwrap();
-        assert!(failures.iter().any(|c| c == "low_resolution"), "{failures:?}");
+        assert!(
+            failures.iter().any(|c| c == "low_resolution"),
+            "{failures:?}"
+        );
     }
 
     #[test]
@@ -353,7 +401,14 @@ mod tests {
         let summary = run(&mut OneFace, &options(false), &files, &mut out).unwrap();
         assert_eq!(summary.exit_code(), 0);
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("head_tilted") && text.contains("≤ 8"), "{text}");
-        assert!(text.contains("1 passed, 0 failed, 0 unreadable") || text.contains("0 passed, 1 failed"), "{text}");
+        assert!(
+            text.contains("head_tilted") && text.contains("≤ 8"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 passed, 0 failed, 0 unreadable")
+                || text.contains("0 passed, 1 failed"),
+            "{text}"
+        );
     }
 }

@@ -34,8 +34,14 @@ pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("multiple_faces", &[CheckCode::MultipleFaces]),
     // A profile face is often not detected at all; "face the camera" is the right instruction either way.
     ("profile_view", &[CheckCode::HeadTurned, CheckCode::NoFace]),
-    ("face_occluded_by_cap", &[CheckCode::NoFace, CheckCode::HeadPitched]),
-    ("face_partially_out_of_frame", &[CheckCode::FaceCutOff, CheckCode::NoFace]),
+    (
+        "face_occluded_by_cap",
+        &[CheckCode::NoFace, CheckCode::HeadPitched],
+    ),
+    (
+        "face_partially_out_of_frame",
+        &[CheckCode::FaceCutOff, CheckCode::NoFace],
+    ),
     ("crop_too_tight_top_of_head_cut", &[CheckCode::FaceCutOff]),
     ("no_headroom_crop_too_tight", &[CheckCode::FaceCutOff]),
     ("crop_too_tight", &[CheckCode::FaceCutOff]),
@@ -45,7 +51,10 @@ pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("face_off_center", &[CheckCode::FaceCutOff]),
     // Too small in the frame = the photo would need upscaling.
     ("face_too_small", &[CheckCode::LowResolution]),
-    ("low_resolution", &[CheckCode::LowResolution, CheckCode::Blurry]),
+    (
+        "low_resolution",
+        &[CheckCode::LowResolution, CheckCode::Blurry],
+    ),
     ("head_tilted_roll", &[CheckCode::HeadTilted]),
     ("head_turned_yaw", &[CheckCode::HeadTurned]),
     ("head_turned", &[CheckCode::HeadTurned]),
@@ -56,13 +65,19 @@ pub const REASON_CODES: &[(&str, &[CheckCode])] = &[
     ("expression_open_mouth", &[CheckCode::MouthOpen]),
     ("smile_teeth_visible", &[CheckCode::MouthOpen]),
     ("expression_smile_teeth_visible", &[CheckCode::MouthOpen]),
-    ("non_neutral_expression", &[CheckCode::MouthOpen, CheckCode::EyesClosed]),
+    (
+        "non_neutral_expression",
+        &[CheckCode::MouthOpen, CheckCode::EyesClosed],
+    ),
     ("blurred", &[CheckCode::Blurry]),
     ("motion_blur", &[CheckCode::Blurry]),
     ("compression_artifacts", &[CheckCode::CompressionArtifacts]),
     ("underexposed", &[CheckCode::Underexposed]),
     ("overexposed", &[CheckCode::Overexposed]),
-    ("uneven_lighting_half_face_shadow", &[CheckCode::UnevenLighting]),
+    (
+        "uneven_lighting_half_face_shadow",
+        &[CheckCode::UnevenLighting],
+    ),
     ("uneven_side_lighting", &[CheckCode::UnevenLighting]),
     ("grayscale", &[CheckCode::Grayscale]),
     ("colour_cast", &[CheckCode::ColorCast]),
@@ -176,7 +191,9 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, EvalError> {
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     let column = |name: &str| header.iter().position(|h| h.trim() == name);
     let (Some(file_col), Some(expected_col)) = (column("file"), column("expected")) else {
-        return Err(EvalError::Header { path: path.to_owned() });
+        return Err(EvalError::Header {
+            path: path.to_owned(),
+        });
     };
     Ok(lines
         .filter_map(|line| {
@@ -191,7 +208,10 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, EvalError> {
 
 /// The codes that correctly name one reason word; `None` for a reason the mapping does not know.
 pub fn acceptable_codes(reason: &str) -> Option<&'static [CheckCode]> {
-    REASON_CODES.iter().find(|(word, _)| *word == reason).map(|(_, codes)| *codes)
+    REASON_CODES
+        .iter()
+        .find(|(word, _)| *word == reason)
+        .map(|(_, codes)| *codes)
 }
 
 /// Scores one checked row against its label.
@@ -207,10 +227,15 @@ pub fn score(expected: &str, report: &QualityReport, spec: &PhotoSpec) -> RowOut
     let failures = report.failures();
     let warnings = report.warnings();
     let reasons: Vec<&str> = reasons.split('+').collect();
-    let failed_matching = reasons
+    let failed_matching = reasons.iter().any(|reason| {
+        acceptable_codes(reason)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| failures.contains(c))
+    });
+    let background_only = reasons
         .iter()
-        .any(|reason| acceptable_codes(reason).unwrap_or_default().iter().any(|c| failures.contains(c)));
-    let background_only = reasons.iter().all(|reason| BACKGROUND_REASONS.contains(reason));
+        .all(|reason| BACKGROUND_REASONS.contains(reason));
     let warned_background =
         spec.replace_background && background_only && warnings.contains(&CheckCode::BusyBackground);
     let matched = failed_matching || warned_background;
@@ -263,7 +288,11 @@ fn codes(codes: &[CheckCode]) -> Vec<&'static str> {
 }
 
 fn tally(summary: &mut EvalSummary, expected: &str, outcome: RowOutcome) {
-    summary.per_label.entry(expected.to_owned()).or_default().add(outcome);
+    summary
+        .per_label
+        .entry(expected.to_owned())
+        .or_default()
+        .add(outcome);
     match outcome {
         RowOutcome::Accepted | RowOutcome::WronglyRejected => {
             summary.good_total += 1;
@@ -277,7 +306,12 @@ fn tally(summary: &mut EvalSummary, expected: &str, outcome: RowOutcome) {
     }
 }
 
-fn write_summary(out: &mut dyn Write, summary: &EvalSummary, notes: &[String], spec: &PhotoSpec) -> io::Result<()> {
+fn write_summary(
+    out: &mut dyn Write,
+    summary: &EvalSummary,
+    notes: &[String],
+    spec: &PhotoSpec,
+) -> io::Result<()> {
     writeln!(
         out,
         "{:<60} {:>4} {:>8} {:>7} {:>6} {:>6} {:>8} {:>6}",
@@ -287,14 +321,27 @@ fn write_summary(out: &mut dyn Write, summary: &EvalSummary, notes: &[String], s
         writeln!(
             out,
             "{:<60} {:>4} {:>8} {:>7} {:>6} {:>6} {:>8} {:>6}",
-            label, c.rows, c.accepted, c.flagged, c.other_reason, c.missed, c.wrongly_rejected, c.unreadable
+            label,
+            c.rows,
+            c.accepted,
+            c.flagged,
+            c.other_reason,
+            c.missed,
+            c.wrongly_rejected,
+            c.unreadable
         )?;
     }
     writeln!(out)?;
     for note in notes {
         writeln!(out, "{note}")?;
     }
-    let percent = |n: usize, of: usize| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
+    let percent = |n: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    };
     writeln!(
         out,
         "\nprofile {}: good {}/{} accepted ({:.1} %); bad {}/{} flagged with a matching reason ({:.1} %); {} unreadable",
@@ -327,20 +374,26 @@ mod tests {
             set: CheckSet::Full,
             checks: results
                 .iter()
-                .map(|&(code, status)| CheckResult::new(code, status, 0.0, Limit::AtMost { max: 1.0 }, Cue::None))
+                .map(|&(code, status)| {
+                    CheckResult::new(code, status, 0.0, Limit::AtMost { max: 1.0 }, Cue::None)
+                })
                 .collect(),
         }
     }
 
     #[test]
     fn every_reason_in_the_fixture_manifest_is_mapped() {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/MANIFEST.tsv");
+        let manifest =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces/MANIFEST.tsv");
         let rows = read_manifest(&manifest).unwrap();
         assert!(rows.len() > 70);
         for row in rows {
             if let Some(reasons) = row.expected.strip_prefix(BAD_PREFIX) {
                 for reason in reasons.split('+') {
-                    assert!(acceptable_codes(reason).is_some(), "unmapped reason {reason}");
+                    assert!(
+                        acceptable_codes(reason).is_some(),
+                        "unmapped reason {reason}"
+                    );
                 }
             } else {
                 assert_eq!(row.expected, GOOD_LABEL);
@@ -357,18 +410,45 @@ mod tests {
         let dark = report(&[(CheckCode::Underexposed, CheckStatus::Fail)]);
         let busy = report(&[(CheckCode::BusyBackground, CheckStatus::Warn)]);
         assert_eq!(score(GOOD_LABEL, &pass, &spec), RowOutcome::Accepted);
-        assert_eq!(score(GOOD_LABEL, &tilted, &spec), RowOutcome::WronglyRejected);
-        assert_eq!(score("bad:head_tilted_roll+arm_in_frame", &tilted, &spec), RowOutcome::Flagged);
-        assert_eq!(score("bad:head_tilted_roll", &dark, &spec), RowOutcome::FlaggedOtherReason);
-        assert_eq!(score("bad:head_tilted_roll", &pass, &spec), RowOutcome::Missed);
-        assert_eq!(score("bad:busy_background", &busy, &spec), RowOutcome::Flagged);
+        assert_eq!(
+            score(GOOD_LABEL, &tilted, &spec),
+            RowOutcome::WronglyRejected
+        );
+        assert_eq!(
+            score("bad:head_tilted_roll+arm_in_frame", &tilted, &spec),
+            RowOutcome::Flagged
+        );
+        assert_eq!(
+            score("bad:head_tilted_roll", &dark, &spec),
+            RowOutcome::FlaggedOtherReason
+        );
+        assert_eq!(
+            score("bad:head_tilted_roll", &pass, &spec),
+            RowOutcome::Missed
+        );
+        assert_eq!(
+            score("bad:busy_background", &busy, &spec),
+            RowOutcome::Flagged
+        );
         // The warning does not stand in for another reason, checkable or not.
-        assert_eq!(score("bad:hat+busy_background", &busy, &spec), RowOutcome::Missed);
-        assert_eq!(score("bad:face_too_small+busy_background", &busy, &spec), RowOutcome::Missed);
+        assert_eq!(
+            score("bad:hat+busy_background", &busy, &spec),
+            RowOutcome::Missed
+        );
+        assert_eq!(
+            score("bad:face_too_small+busy_background", &busy, &spec),
+            RowOutcome::Missed
+        );
         // A warning only counts for background reasons, and only when the background is replaced.
         let warned_tilt = report(&[(CheckCode::HeadTilted, CheckStatus::Warn)]);
-        assert_eq!(score("bad:head_tilted_roll", &warned_tilt, &spec), RowOutcome::Missed);
+        assert_eq!(
+            score("bad:head_tilted_roll", &warned_tilt, &spec),
+            RowOutcome::Missed
+        );
         spec.replace_background = false;
-        assert_eq!(score("bad:busy_background", &busy, &spec), RowOutcome::Missed);
+        assert_eq!(
+            score("bad:busy_background", &busy, &spec),
+            RowOutcome::Missed
+        );
     }
 }

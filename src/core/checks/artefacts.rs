@@ -40,7 +40,9 @@ pub fn noise_sigma(image: &RgbImage, subject: &Subject<'_>) -> Option<f32> {
         };
         for y in window.y0 + 1..window.y1 - 1 {
             for x in window.x0 + 1..window.x1 - 1 {
-                let l = |dx: i32, dy: i32| luma_at(image, x.wrapping_add_signed(dx), y.wrapping_add_signed(dy));
+                let l = |dx: i32, dy: i32| {
+                    luma_at(image, x.wrapping_add_signed(dx), y.wrapping_add_signed(dy))
+                };
                 let response = l(-1, -1) + l(1, -1) + l(-1, 1) + l(1, 1)
                     - 2.0 * (l(0, -1) + l(-1, 0) + l(1, 0) + l(0, 1))
                     + 4.0 * l(0, 0);
@@ -175,7 +177,13 @@ mod tests {
         assert!(blocky_ratio > 10.0, "{blocky_ratio}");
         assert!((smooth_ratio - 1.0).abs() < 0.15, "{smooth_ratio}");
         let thresholds = CheckThresholds::default();
-        assert_eq!(compression_artifacts(blocky_ratio, &thresholds).status, CheckStatus::Fail);
-        assert_eq!(compression_artifacts(smooth_ratio, &thresholds).status, CheckStatus::Pass);
+        assert_eq!(
+            compression_artifacts(blocky_ratio, &thresholds).status,
+            CheckStatus::Fail
+        );
+        assert_eq!(
+            compression_artifacts(smooth_ratio, &thresholds).status,
+            CheckStatus::Pass
+        );
     }
 }

@@ -71,7 +71,9 @@ pub fn measure_surroundings(
     crop: &PhotoCrop,
     mask: &MaskView<'_>,
 ) -> Surroundings {
-    let cell_px = (subject.frame.ied_px / OFIQ_BACKGROUND_IED_PX).round().max(1.0) as u32;
+    let cell_px = (subject.frame.ied_px / OFIQ_BACKGROUND_IED_PX)
+        .round()
+        .max(1.0) as u32;
     let grid = RgbGrid::box_average(image, crop.rect, cell_px);
     let owners: Vec<Owner> = (0..grid.width * grid.height)
         .map(|i| owner(grid.centre(i % grid.width, i / grid.width), subject, mask))
@@ -131,9 +133,12 @@ fn background_measure(grid: &RgbGrid, owners: &[Owner]) -> Option<BackgroundMeas
 }
 
 fn scharr_magnitude(grid: &RgbGrid, col: usize, row: usize) -> f32 {
-    let l = |dc: isize, dr: isize| grid.luma(col.wrapping_add_signed(dc), row.wrapping_add_signed(dr));
-    let gx = SCHARR_CORNER * (l(1, -1) - l(-1, -1) + l(1, 1) - l(-1, 1)) + SCHARR_CENTRE * (l(1, 0) - l(-1, 0));
-    let gy = SCHARR_CORNER * (l(-1, 1) - l(-1, -1) + l(1, 1) - l(1, -1)) + SCHARR_CENTRE * (l(0, 1) - l(0, -1));
+    let l =
+        |dc: isize, dr: isize| grid.luma(col.wrapping_add_signed(dc), row.wrapping_add_signed(dr));
+    let gx = SCHARR_CORNER * (l(1, -1) - l(-1, -1) + l(1, 1) - l(-1, 1))
+        + SCHARR_CENTRE * (l(1, 0) - l(-1, 0));
+    let gy = SCHARR_CORNER * (l(-1, 1) - l(-1, -1) + l(1, 1) - l(1, -1))
+        + SCHARR_CENTRE * (l(0, 1) - l(0, -1));
     gx.hypot(gy)
 }
 
@@ -146,7 +151,10 @@ fn clothing_colour(grid: &RgbGrid, owners: &[Owner], subject: &Subject<'_>) -> O
     for row in 0..grid.height {
         for col in 0..grid.width {
             let p = grid.centre(col, row);
-            if p.y < top || (p.x - head.eye_mid.x).abs() < neck || owners[row * grid.width + col] != Owner::Person {
+            if p.y < top
+                || (p.x - head.eye_mid.x).abs() < neck
+                || owners[row * grid.width + col] != Owner::Person
+            {
                 continue;
             }
             for (s, c) in sum.iter_mut().zip(grid.get(col, row)) {
@@ -160,7 +168,11 @@ fn clothing_colour(grid: &RgbGrid, owners: &[Owner], subject: &Subject<'_>) -> O
 
 /// `busy_background`: fails on a textured background (gradient) or an uneven one (spread); a warning
 /// instead when the profile replaces the background anyway. The value is the measure that decided.
-pub fn busy_background(measure: &BackgroundMeasure, spec: &PhotoSpec, thresholds: &CheckThresholds) -> CheckResult {
+pub fn busy_background(
+    measure: &BackgroundMeasure,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+) -> CheckResult {
     let otherwise = if spec.replace_background {
         CheckStatus::Warn
     } else {
@@ -173,9 +185,21 @@ pub fn busy_background(measure: &BackgroundMeasure, spec: &PhotoSpec, thresholds
         max: thresholds.max_background_gradient,
     };
     if gradient.allows(measure.mean_gradient) && !spread.allows(measure.luma_spread) {
-        return CheckResult::new(CheckCode::BusyBackground, otherwise, measure.luma_spread, spread, Cue::None);
+        return CheckResult::new(
+            CheckCode::BusyBackground,
+            otherwise,
+            measure.luma_spread,
+            spread,
+            Cue::None,
+        );
     }
-    CheckResult::graded(CheckCode::BusyBackground, measure.mean_gradient, gradient, otherwise, Cue::None)
+    CheckResult::graded(
+        CheckCode::BusyBackground,
+        measure.mean_gradient,
+        gradient,
+        otherwise,
+        Cue::None,
+    )
 }
 
 /// `low_contrast_clothing`: ΔE between the clothing and the background the photo will have (the profile's
@@ -207,16 +231,99 @@ pub fn low_contrast_clothing(
     } else {
         CheckStatus::Fail
     };
-    Some(CheckResult::graded(CheckCode::LowContrastClothing, contrast, limit, otherwise, Cue::None))
+    Some(CheckResult::graded(
+        CheckCode::LowContrastClothing,
+        contrast,
+        limit,
+        otherwise,
+        Cue::None,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::checks::crop::estimate_photo_crop;
+    use crate::core::checks::regions::tests::synthetic_mesh;
+    use crate::core::face::{FaceAnalysis, PersonMask};
+    use crate::core::geometry::SizePx;
     use crate::core::spec::{NamedColour, Rgb8, builtin_profiles};
+    use image::Rgb;
+
+    /// A person (head ellipse plus shoulders, dark blue top) on a background drawn by `wall`.
+    fn scene(wall: impl Fn(u32, u32) -> [u8; 3]) -> (RgbImage, PersonMask) {
+        let mut mask = PersonMask::filled(800, 600, 0);
+        let image = RgbImage::from_fn(800, 600, |x, y| {
+            let (dx, dy) = ((x as f32 - 400.0) / 130.0, (y as f32 - 320.0) / 190.0);
+            let head = dx * dx + dy * dy < 1.0;
+            let shoulders = y > 480 && (x as f32 - 400.0).abs() < 330.0;
+            if head || shoulders {
+                mask.alpha[(y * 800 + x) as usize] = 255;
+                Rgb(if shoulders {
+                    [30, 40, 90]
+                } else {
+                    [200, 160, 140]
+                })
+            } else {
+                Rgb(wall(x, y))
+            }
+        });
+        (image, mask)
+    }
+
+    fn surroundings(image: &RgbImage, mask: &PersonMask) -> Surroundings {
+        let mut analysis = FaceAnalysis::empty(SizePx::new(800, 600));
+        analysis.mesh = Some(synthetic_mesh());
+        let view = MaskView::new(mask, 800, 600).unwrap();
+        let subject = Subject::new(&analysis, Some(&view)).unwrap();
+        let crop = estimate_photo_crop(&subject.head, &profile("campus_card"));
+        measure_surroundings(image, &subject, &crop, &view)
+    }
+
+    #[test]
+    fn plain_walls_are_smooth_and_textured_ones_are_not() {
+        let (plain, mask) = scene(|_, _| [235, 235, 235]);
+        let plain = surroundings(&plain, &mask).background.unwrap();
+        assert!(
+            plain.mean_gradient < 1.0 && plain.luma_spread < 1.0,
+            "{plain:?}"
+        );
+        let (bricks, mask) = scene(|x, y| {
+            if (x / 6 + y / 4) % 2 == 0 {
+                [150, 80, 60]
+            } else {
+                [90, 50, 40]
+            }
+        });
+        let bricks = surroundings(&bricks, &mask).background.unwrap();
+        let thresholds = CheckThresholds::default();
+        assert!(
+            bricks.mean_gradient > 10.0 * thresholds.max_background_gradient,
+            "{bricks:?}"
+        );
+        let (sky, mask) = scene(|_, y| {
+            let v = (60 + y * 190 / 600) as u8;
+            [v, v, 255]
+        });
+        let sky = surroundings(&sky, &mask).background.unwrap();
+        assert!(
+            sky.luma_spread > thresholds.max_background_spread,
+            "{sky:?}"
+        );
+    }
+
+    #[test]
+    fn clothing_is_read_from_the_shoulders_not_the_wall() {
+        let (image, mask) = scene(|_, _| [235, 235, 235]);
+        let clothing = surroundings(&image, &mask).clothing_rgb.unwrap();
+        assert_eq!(clothing.map(f32::round), [30.0, 40.0, 90.0]);
+    }
 
     fn profile(name: &str) -> PhotoSpec {
-        builtin_profiles().into_iter().find(|p| p.name == name).unwrap()
+        builtin_profiles()
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap()
     }
 
     #[test]
@@ -229,9 +336,15 @@ mod tests {
             cells: 1000,
         };
         let mut spec = profile("campus_card");
-        assert_eq!(busy_background(&busy, &spec, &thresholds).status, CheckStatus::Warn);
+        assert_eq!(
+            busy_background(&busy, &spec, &thresholds).status,
+            CheckStatus::Warn
+        );
         spec.replace_background = false;
-        assert_eq!(busy_background(&busy, &spec, &thresholds).status, CheckStatus::Fail);
+        assert_eq!(
+            busy_background(&busy, &spec, &thresholds).status,
+            CheckStatus::Fail
+        );
         let uneven = BackgroundMeasure {
             mean_gradient: 2.0,
             luma_spread: 60.0,
@@ -245,7 +358,10 @@ mod tests {
             luma_spread: 3.0,
             ..busy
         };
-        assert_eq!(busy_background(&plain, &spec, &thresholds).status, CheckStatus::Pass);
+        assert_eq!(
+            busy_background(&plain, &spec, &thresholds).status,
+            CheckStatus::Pass
+        );
     }
 
     #[test]

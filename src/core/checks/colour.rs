@@ -53,7 +53,8 @@ impl Lab {
             let t = c - c.floor();
             srgb_to_linear(low) * (1.0 - t) + srgb_to_linear(high) * t
         });
-        let xyz = RGB_TO_XYZ.map(|row| row[0] * linear[0] + row[1] * linear[1] + row[2] * linear[2]);
+        let xyz =
+            RGB_TO_XYZ.map(|row| row[0] * linear[0] + row[1] * linear[1] + row[2] * linear[2]);
         let f = |v: f32| {
             if v > LAB_EPSILON {
                 v.cbrt()
@@ -61,7 +62,11 @@ impl Lab {
                 LAB_SLOPE * v + LAB_OFFSET
             }
         };
-        let (fx, fy, fz) = (f(xyz[0] / WHITE_D65[0]), f(xyz[1] / WHITE_D65[1]), f(xyz[2] / WHITE_D65[2]));
+        let (fx, fy, fz) = (
+            f(xyz[0] / WHITE_D65[0]),
+            f(xyz[1] / WHITE_D65[1]),
+            f(xyz[2] / WHITE_D65[2]),
+        );
         Lab {
             l: 116.0 * fy - 16.0,
             a: 500.0 * (fx - fy),
@@ -75,7 +80,9 @@ impl Lab {
 
     /// CIE76 colour difference.
     pub fn delta_e(self, other: Lab) -> f32 {
-        (self.l - other.l).hypot(self.a - other.a).hypot(self.b - other.b)
+        (self.l - other.l)
+            .hypot(self.a - other.a)
+            .hypot(self.b - other.b)
     }
 }
 
@@ -138,10 +145,18 @@ mod tests {
     #[test]
     fn lab_matches_reference_values() {
         let white = Lab::from_rgb8(Rgb8::WHITE);
-        assert!((white.l - 100.0).abs() < 0.1 && white.a.abs() < 0.1 && white.b.abs() < 0.1, "{white:?}");
+        assert!(
+            (white.l - 100.0).abs() < 0.1 && white.a.abs() < 0.1 && white.b.abs() < 0.1,
+            "{white:?}"
+        );
         // sRGB red: L 53.24, a 80.09, b 67.20 (Bruce Lindbloom's calculator, D65).
         let red = Lab::from_srgb([255.0, 0.0, 0.0]);
-        assert!((red.l - 53.24).abs() < 0.2 && (red.a - 80.09).abs() < 0.3 && (red.b - 67.20).abs() < 0.3, "{red:?}");
+        assert!(
+            (red.l - 53.24).abs() < 0.2
+                && (red.a - 80.09).abs() < 0.3
+                && (red.b - 67.20).abs() < 0.3,
+            "{red:?}"
+        );
         assert!((white.delta_e(Lab::from_rgb8(Rgb8::new(0, 0, 0))) - 100.0).abs() < 0.1);
     }
 
@@ -149,13 +164,23 @@ mod tests {
     fn skin_tones_are_natural_and_casts_are_not() {
         let thresholds = CheckThresholds::default();
         // Light, medium and dark skin under neutral light.
-        for skin in [[224.0, 180.0, 160.0], [198.0, 140.0, 110.0], [105.0, 70.0, 55.0]] {
+        for skin in [
+            [224.0, 180.0, 160.0],
+            [198.0, 140.0, 110.0],
+            [105.0, 70.0, 55.0],
+        ] {
             let result = color_cast(skin, &thresholds);
             assert_eq!(result.status, CheckStatus::Pass, "{skin:?}: {result:?}");
         }
         // Strong tungsten cast and a green cast.
-        assert_eq!(color_cast([240.0, 170.0, 60.0], &thresholds).status, CheckStatus::Fail);
-        assert_eq!(color_cast([150.0, 190.0, 140.0], &thresholds).status, CheckStatus::Fail);
+        assert_eq!(
+            color_cast([240.0, 170.0, 60.0], &thresholds).status,
+            CheckStatus::Fail
+        );
+        assert_eq!(
+            color_cast([150.0, 190.0, 140.0], &thresholds).status,
+            CheckStatus::Fail
+        );
     }
 
     #[test]

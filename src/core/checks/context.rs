@@ -39,7 +39,10 @@ impl<'a> Subject<'a> {
 
 /// The analysis in the coordinates of an image of `size` (borrowed unchanged when the sizes agree).
 pub fn analysis_for_image(analysis: &FaceAnalysis, size: SizePx) -> Cow<'_, FaceAnalysis> {
-    if analysis.image_size == size || analysis.image_size.width == 0 || analysis.image_size.height == 0 {
+    if analysis.image_size == size
+        || analysis.image_size.width == 0
+        || analysis.image_size.height == 0
+    {
         return Cow::Borrowed(analysis);
     }
     let sx = size.width as f32 / analysis.image_size.width as f32;

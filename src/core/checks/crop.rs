@@ -149,9 +149,8 @@ fn eye_line_in_photo(spec: &PhotoSpec, crown_above_eye_photo: f32) -> f32 {
         .crown_from_top_px
         .map(|b| (b.min + crown_above_eye_photo, b.max + crown_above_eye_photo));
     match (eyes, crown) {
-        (Some(eyes), Some(crown)) => {
-            intersect(&[eyes, crown]).map_or((eyes.0 + eyes.1) / 2.0, |both| (both.0 + both.1) / 2.0)
-        }
+        (Some(eyes), Some(crown)) => intersect(&[eyes, crown])
+            .map_or((eyes.0 + eyes.1) / 2.0, |both| (both.0 + both.1) / 2.0),
         (Some(eyes), None) => (eyes.0 + eyes.1) / 2.0,
         (None, Some(crown)) => (crown.0 + crown.1) / 2.0,
         (None, None) => DEFAULT_CROWN_GAP_FRAC * h + crown_above_eye_photo,
@@ -179,7 +178,10 @@ fn mask_crown_y(mask: &MaskView<'_>, frame: &FaceFrame, forehead_y: f32) -> Opti
         return None;
     }
     let is_head_row = |y: f32| {
-        let person = columns.iter().filter(|&&x| mask.is_person(Point::new(x, y))).count();
+        let person = columns
+            .iter()
+            .filter(|&&x| mask.is_person(Point::new(x, y)))
+            .count();
         person as f32 >= MASK_ROW_PERSON_SHARE * columns.len() as f32
     };
     let highest = frame.eye_mid.y - MAX_MASK_CROWN_PER_EYE_TO_CHIN * frame.eye_to_chin_px;
@@ -201,4 +203,116 @@ fn mask_crown_y(mask: &MaskView<'_>, frame: &FaceFrame, forehead_y: f32) -> Opti
         return Some(estimated.min(0.0));
     }
     Some(y + step / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::checks::regions::tests::synthetic_mesh;
+    use crate::core::face::PersonMask;
+    use crate::core::spec::builtin_profiles;
+
+    fn profile(name: &str) -> PhotoSpec {
+        builtin_profiles()
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap()
+    }
+
+    /// Eyes at y = 400, chin at 560, crown at 240: a 320 px head, 200 px wide.
+    fn head() -> HeadExtent {
+        HeadExtent {
+            eye_mid: Point::new(500.0, 400.0),
+            crown_y: 240.0,
+            chin_y: 560.0,
+            face_width_px: 200.0,
+        }
+    }
+
+    #[test]
+    fn campus_card_puts_the_head_at_the_band_middle_below_the_default_gap() {
+        let spec = profile("campus_card");
+        let crop = estimate_photo_crop(&head(), &spec);
+        let scale = crop.photo_px_per_capture_px;
+        let head_frac = 320.0 * scale / spec.height_px as f32;
+        assert!((head_frac - spec.geometry.head_height_frac.unwrap().mid()).abs() < 1e-4);
+        let crown_in_photo = (240.0 - crop.rect.y) * scale;
+        assert!((crown_in_photo - DEFAULT_CROWN_GAP_FRAC * spec.height_px as f32).abs() < 0.01);
+        // Eyes centred horizontally; the aspect ratio is the photo's.
+        assert!((crop.rect.center().x - 500.0).abs() < 1e-3);
+        let aspect = crop.rect.width / crop.rect.height;
+        assert!((aspect - spec.width_px as f32 / spec.height_px as f32).abs() < 1e-4);
+    }
+
+    #[test]
+    fn chsi_scales_by_face_width_and_keeps_eyes_and_crown_in_their_bands() {
+        let spec = profile("chsi");
+        let crop = estimate_photo_crop(&head(), &spec);
+        let scale = crop.photo_px_per_capture_px;
+        assert!(
+            (200.0 * scale - 240.0).abs() < 1e-3,
+            "face width mid 240 px"
+        );
+        let eye_in_photo = (400.0 - crop.rect.y) * scale;
+        let crown_in_photo = (240.0 - crop.rect.y) * scale;
+        assert!((200.0..=300.0).contains(&eye_in_photo), "{eye_in_photo}");
+        assert!((50.0..=110.0).contains(&crown_in_photo), "{crown_in_photo}");
+    }
+
+    #[test]
+    fn id_card_eye_rule_wins_over_the_crown_rule() {
+        let spec = profile("id_card");
+        // A very tall head (hair): the crown band and the eye band cannot both hold.
+        let tall = HeadExtent {
+            crown_y: 100.0,
+            ..head()
+        };
+        let crop = estimate_photo_crop(&tall, &spec);
+        let eye_from_bottom =
+            spec.height_px as f32 - (400.0 - crop.rect.y) * crop.photo_px_per_capture_px;
+        assert!(eye_from_bottom >= 207.0, "{eye_from_bottom}");
+    }
+
+    #[test]
+    fn overhang_is_measured_per_edge() {
+        let crop = PhotoCrop {
+            rect: Rect::new(-10.0, 50.0, 100.0, 200.0),
+            photo_px_per_capture_px: 1.0,
+        };
+        let overhang = crop.overhang(200.0, 220.0);
+        assert!((overhang.left - 0.1).abs() < 1e-6);
+        assert!((overhang.bottom - 0.15).abs() < 1e-6);
+        assert!(overhang.top.abs() < 1e-6 && overhang.right.abs() < 1e-6);
+        assert!((overhang.max() - 0.15).abs() < 1e-6);
+    }
+
+    #[test]
+    fn mask_crown_is_the_top_of_the_head_or_beyond_the_edge() {
+        let mesh = synthetic_mesh();
+        let frame = FaceFrame::from_mesh(&mesh).unwrap();
+        // Person from y = 120 down, between x = 300 and 500.
+        let mut mask = PersonMask::filled(800, 600, 0);
+        for y in 120..600 {
+            for x in 300..500 {
+                mask.alpha[y * 800 + x] = 255;
+            }
+        }
+        let view = MaskView::new(&mask, 800, 600).unwrap();
+        let head = HeadExtent::measure(&frame, &mesh, Some(&view));
+        assert!((head.crown_y - 120.0).abs() <= 1.0, "{}", head.crown_y);
+
+        // The same person reaching the top edge: the crown is at or above it.
+        for y in 0..120 {
+            for x in 300..500 {
+                mask.alpha[y * 800 + x] = 255;
+            }
+        }
+        let view = MaskView::new(&mask, 800, 600).unwrap();
+        assert!(HeadExtent::measure(&frame, &mesh, Some(&view)).crown_y <= 0.0);
+
+        // No mask: head proportions.
+        let estimated = HeadExtent::measure(&frame, &mesh, None);
+        let expected = 300.0 - CROWN_ABOVE_EYES_PER_EYE_TO_CHIN * 160.0;
+        assert!((estimated.crown_y - expected).abs() < 1e-3);
+    }
 }

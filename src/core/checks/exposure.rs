@@ -47,7 +47,9 @@ pub struct FaceLight {
 /// Samples the face outline once for the exposure and greyscale measures. `None` when the outline holds
 /// no pixel of the image.
 pub fn measure_face_light(image: &RgbImage, subject: &Subject<'_>) -> Option<FaceLight> {
-    let step = (subject.mesh.face_width_px() / FACE_SAMPLES_ACROSS).round().max(1.0) as u32;
+    let step = (subject.mesh.face_width_px() / FACE_SAMPLES_ACROSS)
+        .round()
+        .max(1.0) as u32;
     let mut luma_stats = Stats::default();
     let mut chroma_stats = Stats::default();
     let mut histogram = [0_usize; 256];
@@ -92,7 +94,13 @@ pub fn underexposed(light: &FaceLight, thresholds: &CheckThresholds) -> CheckRes
         max: thresholds.max_dark_fraction,
     };
     if !dark.allows(light.dark_fraction) {
-        return CheckResult::new(CheckCode::Underexposed, CheckStatus::Fail, light.dark_fraction, dark, Cue::None);
+        return CheckResult::new(
+            CheckCode::Underexposed,
+            CheckStatus::Fail,
+            light.dark_fraction,
+            dark,
+            Cue::None,
+        );
     }
     CheckResult::graded(
         CheckCode::Underexposed,
@@ -148,7 +156,11 @@ pub fn cheek_luminance(image: &RgbImage, subject: &Subject<'_>) -> Option<[f32; 
 /// `uneven_lighting`: darker cheek ÷ brighter cheek, in linear light (1 = even).
 pub fn uneven_lighting(cheeks: [f32; 2], thresholds: &CheckThresholds) -> CheckResult {
     let (dark, bright) = (cheeks[0].min(cheeks[1]), cheeks[0].max(cheeks[1]));
-    let balance = if bright > f32::EPSILON { dark / bright } else { 1.0 };
+    let balance = if bright > f32::EPSILON {
+        dark / bright
+    } else {
+        1.0
+    };
     CheckResult::graded(
         CheckCode::UnevenLighting,
         balance,
@@ -271,7 +283,10 @@ mod tests {
         let thresholds = CheckThresholds::default();
         let even = textured_face(0.9);
         let cheeks = cheek_luminance(&even, &subject).unwrap();
-        assert_eq!(uneven_lighting(cheeks, &thresholds).status, CheckStatus::Pass);
+        assert_eq!(
+            uneven_lighting(cheeks, &thresholds).status,
+            CheckStatus::Pass
+        );
         let mut shadowed = even.clone();
         for (x, _, px) in shadowed.enumerate_pixels_mut() {
             if x > 400 {
@@ -294,7 +309,10 @@ mod tests {
         });
         let sharp_value = face_sharpness(&sharp, &subject).unwrap();
         let smooth_value = face_sharpness(&smooth, &subject).unwrap();
-        assert!(sharp_value > 5.0 * smooth_value, "{sharp_value} vs {smooth_value}");
+        assert!(
+            sharp_value > 5.0 * smooth_value,
+            "{sharp_value} vs {smooth_value}"
+        );
         let thresholds = CheckThresholds::default();
         assert_eq!(blurry(smooth_value, &thresholds).status, CheckStatus::Fail);
         assert_eq!(blurry(sharp_value, &thresholds).status, CheckStatus::Pass);

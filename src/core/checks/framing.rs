@@ -4,7 +4,7 @@
 //! `crop` may read the person mask). Must not decide pose or image quality.
 
 use super::context::Subject;
-use super::crop::{PhotoCrop, estimate_photo_crop};
+use super::crop::PhotoCrop;
 use super::messages::Cue;
 use super::report::{CheckCode, CheckResult, CheckStatus, Limit};
 use super::thresholds::CheckThresholds;
@@ -14,10 +14,13 @@ use crate::core::spec::PhotoSpec;
 /// `no_face`: the primary face's mesh presence (0 when vision found no face or could not mesh it:
 /// without the mesh nothing else can be measured, and an animal or a mask meshes with presence ≈ 0).
 pub fn no_face(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> CheckResult {
-    let presence = analysis
-        .mesh
-        .as_ref()
-        .map_or(0.0, |mesh| if mesh.presence.is_finite() { mesh.presence } else { 0.0 });
+    let presence = analysis.mesh.as_ref().map_or(0.0, |mesh| {
+        if mesh.presence.is_finite() {
+            mesh.presence
+        } else {
+            0.0
+        }
+    });
     CheckResult::graded(
         CheckCode::NoFace,
         presence,
@@ -31,7 +34,10 @@ pub fn no_face(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> CheckRe
 
 /// `multiple_faces`: the largest other face's box area as a fraction of the primary face's (OFIQ
 /// SingleFacePresent's native score). `None` when there is no detection to compare with.
-pub fn multiple_faces(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> Option<CheckResult> {
+pub fn multiple_faces(
+    analysis: &FaceAnalysis,
+    thresholds: &CheckThresholds,
+) -> Option<CheckResult> {
     let counted: Vec<usize> = (0..analysis.faces.len())
         .filter(|&i| analysis.faces[i].score >= thresholds.min_face_score)
         .collect();
@@ -39,7 +45,12 @@ pub fn multiple_faces(analysis: &FaceAnalysis, thresholds: &CheckThresholds) -> 
     let primary = analysis
         .primary
         .filter(|p| counted.contains(p))
-        .or_else(|| counted.iter().copied().max_by(|&a, &b| area(a).total_cmp(&area(b))))?;
+        .or_else(|| {
+            counted
+                .iter()
+                .copied()
+                .max_by(|&a, &b| area(a).total_cmp(&area(b)))
+        })?;
     let primary_area = area(primary).max(f32::EPSILON);
     let ratio = counted
         .iter()
@@ -91,7 +102,11 @@ pub fn face_cut_off(
 
 /// `low_resolution`: the capture's inter-eye distance against the one the photo needs, scaled by the
 /// allowed upscaling. Fails when the photo would have to be enlarged more than allowed.
-pub fn low_resolution(crop: &PhotoCrop, subject: &Subject<'_>, thresholds: &CheckThresholds) -> CheckResult {
+pub fn low_resolution(
+    crop: &PhotoCrop,
+    subject: &Subject<'_>,
+    thresholds: &CheckThresholds,
+) -> CheckResult {
     let ied_px = subject.frame.ied_px;
     let photo_ied_px = ied_px * crop.photo_px_per_capture_px;
     CheckResult::graded(
@@ -103,11 +118,6 @@ pub fn low_resolution(crop: &PhotoCrop, subject: &Subject<'_>, thresholds: &Chec
         CheckStatus::Fail,
         Cue::None,
     )
-}
-
-/// The crop estimate for the framing checks.
-pub fn crop_for(subject: &Subject<'_>, spec: &PhotoSpec) -> PhotoCrop {
-    estimate_photo_crop(&subject.head, spec)
 }
 
 #[cfg(test)]
@@ -146,7 +156,10 @@ mod tests {
         assert!((near.value - 0.81).abs() < 1e-3, "{}", near.value);
         // A low-score detection does not count.
         analysis.faces[2].score = 0.3;
-        assert_eq!(multiple_faces(&analysis, &thresholds).unwrap().status, CheckStatus::Pass);
+        assert_eq!(
+            multiple_faces(&analysis, &thresholds).unwrap().status,
+            CheckStatus::Pass
+        );
         assert!(multiple_faces(&FaceAnalysis::empty(SizePx::new(10, 10)), &thresholds).is_none());
     }
 }

@@ -22,7 +22,11 @@ const EYE_ZONE_SAMPLES: usize = 10;
 
 /// Mean linear luminance of both eye zones divided by that of both cheek zones; `None` when a zone leaves
 /// the image or the cheeks are black.
-pub fn eye_to_cheek_luminance(image: &RgbImage, subject: &Subject<'_>, cheeks: [f32; 2]) -> Option<f32> {
+pub fn eye_to_cheek_luminance(
+    image: &RgbImage,
+    subject: &Subject<'_>,
+    cheeks: [f32; 2],
+) -> Option<f32> {
     let margin = EYE_ZONE_MARGIN_PER_IED * subject.frame.ied_px;
     let mut eyes = Stats::default();
     for zone in eye_zones(subject.mesh, margin) {
@@ -81,6 +85,10 @@ mod tests {
         }
         let cheeks = cheek_luminance(&shades, &subject).unwrap();
         let ratio = eye_to_cheek_luminance(&shades, &subject, cheeks).unwrap();
-        assert_eq!(tinted_glasses(ratio, &thresholds).status, CheckStatus::Fail, "{ratio}");
+        assert_eq!(
+            tinted_glasses(ratio, &thresholds).status,
+            CheckStatus::Fail,
+            "{ratio}"
+        );
     }
 }

@@ -76,7 +76,10 @@ fn passed(code: CheckCode) -> Texts {
         CheckCode::Grayscale => ("彩色照片", "Colour photo"),
         CheckCode::ColorCast => ("肤色自然", "Natural skin colour"),
         CheckCode::BusyBackground => ("背景纯净", "Plain background"),
-        CheckCode::LowContrastClothing => ("衣服与背景区分明显", "Clothes stand out from the background"),
+        CheckCode::LowContrastClothing => (
+            "衣服与背景区分明显",
+            "Clothes stand out from the background",
+        ),
         CheckCode::TintedGlasses => ("未戴有色眼镜", "No tinted glasses"),
     };
     texts4(zh, en, "", "")
@@ -281,9 +284,15 @@ mod tests {
             for status in [CheckStatus::Warn, CheckStatus::Fail] {
                 for cue in cues {
                     let t = texts(code, status, cue);
-                    assert!(!t.message_zh.is_empty() && !t.message_en.is_empty(), "{code}");
+                    assert!(
+                        !t.message_zh.is_empty() && !t.message_en.is_empty(),
+                        "{code}"
+                    );
                     assert!(!t.hint_zh.is_empty() && !t.hint_en.is_empty(), "{code}");
-                    assert!(t.message_zh.chars().any(|c| !c.is_ascii()), "{code}: zh text is not Chinese");
+                    assert!(
+                        t.message_zh.chars().any(|c| !c.is_ascii()),
+                        "{code}: zh text is not Chinese"
+                    );
                 }
             }
             let ok = texts(code, CheckStatus::Pass, Cue::None);

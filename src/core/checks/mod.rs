@@ -53,26 +53,52 @@ pub fn run(
     let mut checks = vec![face_found];
     checks.extend(framing::multiple_faces(&analysis, thresholds));
     if let Some(subject) = Subject::new(&analysis, mask.as_ref()).filter(|_| usable) {
-        face_checks(image, &analysis, &subject, mask.as_ref(), spec, thresholds, set, &mut checks);
+        let face = FaceInputs {
+            image,
+            analysis: &analysis,
+            subject: &subject,
+            spec,
+            thresholds,
+        };
+        let crop = crop::estimate_photo_crop(&subject.head, spec);
+        let light = live_checks(&face, &crop, &mut checks);
+        if set == CheckSet::Full {
+            full_checks(&face, &crop, light.as_ref(), mask.as_ref(), &mut checks);
+        }
     }
     QualityReport { set, checks }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn face_checks(
-    image: &RgbImage,
-    analysis: &FaceAnalysis,
-    subject: &Subject<'_>,
-    mask: Option<&MaskView<'_>>,
-    spec: &PhotoSpec,
-    thresholds: &CheckThresholds,
-    set: CheckSet,
+/// What every face check reads.
+struct FaceInputs<'a> {
+    image: &'a RgbImage,
+    analysis: &'a FaceAnalysis,
+    subject: &'a Subject<'a>,
+    spec: &'a PhotoSpec,
+    thresholds: &'a CheckThresholds,
+}
+
+/// The cheap subset: framing, pose, eyes, mouth, exposure. Returns the face light for the full set.
+fn live_checks(
+    face: &FaceInputs<'_>,
+    crop: &crop::PhotoCrop,
     checks: &mut Vec<CheckResult>,
-) {
-    let crop = framing::crop_for(subject, spec);
-    checks.push(framing::face_cut_off(&crop, subject, analysis, spec, thresholds));
-    checks.push(framing::low_resolution(&crop, subject, thresholds));
-    checks.extend(pose::pose_checks(subject.mesh, thresholds.pose_limits(spec)));
+) -> Option<exposure::FaceLight> {
+    let FaceInputs {
+        image,
+        analysis,
+        subject,
+        spec,
+        thresholds,
+    } = *face;
+    checks.push(framing::face_cut_off(
+        crop, subject, analysis, spec, thresholds,
+    ));
+    checks.push(framing::low_resolution(crop, subject, thresholds));
+    checks.extend(pose::pose_checks(
+        subject.mesh,
+        thresholds.pose_limits(spec),
+    ));
     checks.push(eyes_mouth::eyes_closed(subject.mesh, thresholds));
     checks.push(eyes_mouth::mouth_open(subject.mesh, thresholds));
     let light = exposure::measure_face_light(image, subject);
@@ -80,9 +106,24 @@ fn face_checks(
         checks.push(exposure::underexposed(light, thresholds));
         checks.push(exposure::overexposed(light, thresholds));
     }
-    if set == CheckSet::Live {
-        return;
-    }
+    light
+}
+
+/// Sharpness, artefacts, light balance, colour, glasses, and (with a mask) background and clothing.
+fn full_checks(
+    face: &FaceInputs<'_>,
+    crop: &crop::PhotoCrop,
+    light: Option<&exposure::FaceLight>,
+    mask: Option<&MaskView<'_>>,
+    checks: &mut Vec<CheckResult>,
+) {
+    let FaceInputs {
+        image,
+        subject,
+        spec,
+        thresholds,
+        ..
+    } = *face;
     if let Some(sharpness) = exposure::face_sharpness(image, subject) {
         checks.push(exposure::blurry(sharpness, thresholds));
     }
@@ -96,24 +137,28 @@ fn face_checks(
     if let Some(cheeks) = cheeks {
         checks.push(exposure::uneven_lighting(cheeks, thresholds));
     }
-    if let Some(light) = &light {
-        checks.push(colour::grayscale(light.mean_chroma, thresholds));
-    }
-    if let Some(rgb) = colour::cheek_colour(image, subject) {
+    let grayscale = light.map(|light| colour::grayscale(light.mean_chroma, thresholds));
+    let in_colour = grayscale.as_ref().is_none_or(|g| g.status == CheckStatus::Pass);
+    checks.extend(grayscale);
+    // Skin colour means nothing on a black-and-white picture: `grayscale` already says it all.
+    if let Some(rgb) = colour::cheek_colour(image, subject).filter(|_| in_colour) {
         checks.push(colour::color_cast(rgb, thresholds));
     }
-    if let Some(ratio) = cheeks.and_then(|cheeks| glasses::eye_to_cheek_luminance(image, subject, cheeks)) {
+    let eyes = cheeks.and_then(|cheeks| glasses::eye_to_cheek_luminance(image, subject, cheeks));
+    if let Some(ratio) = eyes {
         checks.push(glasses::tinted_glasses(ratio, thresholds));
     }
     let Some(mask) = mask else {
         return;
     };
-    let surroundings = background::measure_surroundings(image, subject, &crop, mask);
+    let surroundings = background::measure_surroundings(image, subject, crop, mask);
     if let Some(measure) = &surroundings.background {
         checks.push(background::busy_background(measure, spec, thresholds));
     }
     if let Some(clothing) = surroundings.clothing_rgb {
         let measured = surroundings.background.map(|b| b.mean_rgb);
-        checks.extend(background::low_contrast_clothing(clothing, measured, spec, thresholds));
+        checks.extend(background::low_contrast_clothing(
+            clothing, measured, spec, thresholds,
+        ));
     }
 }

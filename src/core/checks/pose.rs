@@ -16,9 +16,24 @@ pub fn pose_checks(mesh: &FaceMesh, limits: PoseLimits) -> [CheckResult; 3] {
         Cue::PitchDown
     };
     [
-        at_most(CheckCode::HeadTilted, mesh.roll_deg, limits.roll_deg, Cue::None),
-        at_most(CheckCode::HeadTurned, mesh.yaw_deg, limits.yaw_deg, Cue::None),
-        at_most(CheckCode::HeadPitched, mesh.pitch_deg, limits.pitch_deg, pitch_cue),
+        at_most(
+            CheckCode::HeadTilted,
+            mesh.roll_deg,
+            limits.roll_deg,
+            Cue::None,
+        ),
+        at_most(
+            CheckCode::HeadTurned,
+            mesh.yaw_deg,
+            limits.yaw_deg,
+            Cue::None,
+        ),
+        at_most(
+            CheckCode::HeadPitched,
+            mesh.pitch_deg,
+            limits.pitch_deg,
+            pitch_cue,
+        ),
     ]
 }
 
@@ -62,7 +77,10 @@ mod tests {
         let [roll, yaw, pitch] = pose_checks(&mesh, LIMITS);
         assert_eq!(roll.status, CheckStatus::Fail);
         assert!((roll.value - 12.0).abs() < f32::EPSILON);
-        assert_eq!((yaw.status, pitch.status), (CheckStatus::Pass, CheckStatus::Pass));
+        assert_eq!(
+            (yaw.status, pitch.status),
+            (CheckStatus::Pass, CheckStatus::Pass)
+        );
 
         let mut mesh = synthetic_mesh();
         mesh.pitch_deg = -15.0;

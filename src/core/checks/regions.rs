@@ -44,7 +44,10 @@ impl FaceFrame {
         if !(ied_px.is_finite() && ied_px > f32::EPSILON) {
             return None;
         }
-        let axis_x = Point::new((left_eye.x - right_eye.x) / ied_px, (left_eye.y - right_eye.y) / ied_px);
+        let axis_x = Point::new(
+            (left_eye.x - right_eye.x) / ied_px,
+            (left_eye.y - right_eye.y) / ied_px,
+        );
         let axis_y = Point::new(-axis_x.y, axis_x.x);
         let eye_mid = mesh.eye_mid();
         let eye_to_chin_px = along(eye_mid, mesh.chin, axis_y).max(ied_px * 0.5);
@@ -132,13 +135,27 @@ impl Zone {
 pub fn eye_zones(mesh: &FaceMesh, margin_px: f32) -> [Rect; 2] {
     if mesh.landmarks.len() == MESH_POINTS {
         [
-            bounding_box(mesh_index::RIGHT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
-            bounding_box(mesh_index::LEFT_EYE_CONTOUR.iter().map(|&i| landmark(mesh, i)), margin_px),
+            bounding_box(
+                mesh_index::RIGHT_EYE_CONTOUR
+                    .iter()
+                    .map(|&i| landmark(mesh, i)),
+                margin_px,
+            ),
+            bounding_box(
+                mesh_index::LEFT_EYE_CONTOUR
+                    .iter()
+                    .map(|&i| landmark(mesh, i)),
+                margin_px,
+            ),
         ]
     } else {
         let ied = mesh.ied_px;
         [mesh.right_eye, mesh.left_eye].map(|eye| {
-            Rect::from_center(eye, 0.5 * ied + 2.0 * margin_px, 0.25 * ied + 2.0 * margin_px)
+            Rect::from_center(
+                eye,
+                0.5 * ied + 2.0 * margin_px,
+                0.25 * ied + 2.0 * margin_px,
+            )
         })
     }
 }
@@ -201,7 +218,10 @@ pub fn polygon_spans(polygon: &[Point], y: f32) -> Vec<(f32, f32)> {
         }
     }
     crossings.sort_by(f32::total_cmp);
-    crossings.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect()
+    crossings
+        .chunks_exact(2)
+        .map(|pair| (pair[0], pair[1]))
+        .collect()
 }
 
 fn landmark(mesh: &FaceMesh, index: usize) -> Point {
@@ -259,8 +279,15 @@ pub(crate) mod tests {
         let [right, left] = frame.cheek_zones();
         let right_points: Vec<Point> = right.grid(4).collect();
         assert_eq!(right_points.len(), 16);
-        assert!(right_points.iter().all(|p| p.x < 350.0 && p.x > 315.0 && p.y > 300.0));
-        assert!(left.grid(4).all(|p| p.x > 450.0 && p.x < 485.0 && p.y > 300.0));
+        assert!(
+            right_points
+                .iter()
+                .all(|p| p.x < 350.0 && p.x > 315.0 && p.y > 300.0)
+        );
+        assert!(
+            left.grid(4)
+                .all(|p| p.x > 450.0 && p.x < 485.0 && p.y > 300.0)
+        );
     }
 
     #[test]
@@ -269,7 +296,10 @@ pub(crate) mod tests {
         let spans = polygon_spans(&outline, 335.0);
         assert_eq!(spans.len(), 1);
         let (a, b) = spans[0];
-        assert!(a < 310.0 && a > 295.0 && b > 490.0 && b < 505.0, "{spans:?}");
+        assert!(
+            a < 310.0 && a > 295.0 && b > 490.0 && b < 505.0,
+            "{spans:?}"
+        );
         assert!(polygon_spans(&outline, 100.0).is_empty());
     }
 
@@ -277,18 +307,24 @@ pub(crate) mod tests {
     fn full_mesh_outline_walks_mediapipes_face_oval() {
         // FACEMESH_FACE_OVAL in drawing order (mediapipe/python/solutions/face_mesh_connections.py).
         const FACE_OVAL: [usize; 36] = [
-            10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
-            176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+            10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
+            377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67,
+            109,
         ];
         let mut mesh = synthetic_mesh();
-        mesh.landmarks = (0..MESH_POINTS).map(|i| Point3::new(i as f32, 0.0, 0.0)).collect();
+        mesh.landmarks = (0..MESH_POINTS)
+            .map(|i| Point3::new(i as f32, 0.0, 0.0))
+            .collect();
         let order: Vec<usize> = face_outline(&mesh).iter().map(|p| p.x as usize).collect();
         assert_eq!(order, FACE_OVAL);
     }
 
     #[test]
     fn bounding_box_grows_by_margin() {
-        let rect = bounding_box([Point::new(1.0, 2.0), Point::new(5.0, 10.0)].into_iter(), 1.0);
+        let rect = bounding_box(
+            [Point::new(1.0, 2.0), Point::new(5.0, 10.0)].into_iter(),
+            1.0,
+        );
         assert_eq!(rect, Rect::new(0.0, 1.0, 6.0, 10.0));
     }
 }

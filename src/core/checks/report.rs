@@ -89,7 +89,9 @@ impl CheckCode {
 
     /// Parses the snake-case name.
     pub fn parse(name: &str) -> Option<CheckCode> {
-        CheckCode::ALL.into_iter().find(|code| code.as_str() == name.trim())
+        CheckCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == name.trim())
     }
 
     /// The unit of the measured value, for tables (`°`, `px`, or empty for ratios).
@@ -166,12 +168,9 @@ impl fmt::Display for Limit {
         match self {
             Limit::AtMost { max } => write!(f, "≤ {}", round_for_display(*max)),
             Limit::AtLeast { min } => write!(f, "≥ {}", round_for_display(*min)),
-            Limit::Within { min, max } => write!(
-                f,
-                "{}–{}",
-                round_for_display(*min),
-                round_for_display(*max)
-            ),
+            Limit::Within { min, max } => {
+                write!(f, "{}–{}", round_for_display(*min), round_for_display(*max))
+            }
         }
     }
 }
@@ -215,7 +214,13 @@ impl CheckResult {
     }
 
     /// A result graded by `limit`: pass when allowed, else `otherwise`.
-    pub fn graded(code: CheckCode, value: f32, limit: Limit, otherwise: CheckStatus, cue: Cue) -> Self {
+    pub fn graded(
+        code: CheckCode,
+        value: f32,
+        limit: Limit,
+        otherwise: CheckStatus,
+        cue: Cue,
+    ) -> Self {
         Self::new(code, limit.grade(value, otherwise), value, limit, cue)
     }
 }
@@ -259,7 +264,11 @@ pub struct QualityReport {
 impl QualityReport {
     /// `Fail` as soon as one check failed; warnings do not fail a capture.
     pub fn verdict(&self) -> Verdict {
-        if self.checks.iter().any(|check| check.status == CheckStatus::Fail) {
+        if self
+            .checks
+            .iter()
+            .any(|check| check.status == CheckStatus::Fail)
+        {
             Verdict::Fail
         } else {
             Verdict::Pass
@@ -286,7 +295,11 @@ impl QualityReport {
         self.checks
             .iter()
             .find(|check| check.status == CheckStatus::Fail)
-            .or_else(|| self.checks.iter().find(|check| check.status == CheckStatus::Warn))
+            .or_else(|| {
+                self.checks
+                    .iter()
+                    .find(|check| check.status == CheckStatus::Warn)
+            })
     }
 
     fn codes_with(&self, status: CheckStatus) -> Vec<CheckCode> {
@@ -318,7 +331,10 @@ mod tests {
         assert_eq!(roll.grade(7.9, CheckStatus::Fail), CheckStatus::Pass);
         assert_eq!(roll.grade(8.1, CheckStatus::Fail), CheckStatus::Fail);
         assert_eq!(roll.to_string(), "≤ 8");
-        let band = Limit::Within { min: 40.0, max: 215.0 };
+        let band = Limit::Within {
+            min: 40.0,
+            max: 215.0,
+        };
         assert!(!band.allows(39.0) && band.allows(100.0) && !band.allows(216.0));
         assert_eq!(band.to_string(), "40–215");
         assert_eq!(Limit::AtLeast { min: 0.125 }.to_string(), "≥ 0.125");
@@ -347,7 +363,10 @@ mod tests {
         assert_eq!(report.verdict(), Verdict::Pass);
         assert_eq!(report.warnings(), vec![CheckCode::BusyBackground]);
         assert!(report.failures().is_empty());
-        assert_eq!(report.first_problem().map(|c| c.code), Some(CheckCode::BusyBackground));
+        assert_eq!(
+            report.first_problem().map(|c| c.code),
+            Some(CheckCode::BusyBackground)
+        );
         report.checks.push(CheckResult::new(
             CheckCode::EyesClosed,
             CheckStatus::Fail,
@@ -357,7 +376,10 @@ mod tests {
         ));
         assert_eq!(report.verdict(), Verdict::Fail);
         assert_eq!(report.failures(), vec![CheckCode::EyesClosed]);
-        assert_eq!(report.first_problem().map(|c| c.code), Some(CheckCode::EyesClosed));
+        assert_eq!(
+            report.first_problem().map(|c| c.code),
+            Some(CheckCode::EyesClosed)
+        );
     }
 
     #[test]
@@ -373,7 +395,10 @@ mod tests {
             )],
         };
         let json = serde_json::to_string(&report).unwrap();
-        assert!(json.contains("\"head_turned\"") && json.contains("\"at_most\""), "{json}");
+        assert!(
+            json.contains("\"head_turned\"") && json.contains("\"at_most\""),
+            "{json}"
+        );
         let back: QualityReport = serde_json::from_str(&json).unwrap();
         assert_eq!(back, report);
     }

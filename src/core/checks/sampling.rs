@@ -63,7 +63,12 @@ pub fn pixel_at(image: &RgbImage, p: Point) -> Option<[u8; 3]> {
 }
 
 /// Calls `visit` with every pixel on a `step_px` lattice inside `polygon` (and inside the image).
-pub fn for_each_in_polygon(image: &RgbImage, polygon: &[Point], step_px: u32, mut visit: impl FnMut([u8; 3])) {
+pub fn for_each_in_polygon(
+    image: &RgbImage,
+    polygon: &[Point],
+    step_px: u32,
+    mut visit: impl FnMut([u8; 3]),
+) {
     let step = step_px.max(1);
     let bounds = super::regions::bounding_box(polygon.iter().copied(), 0.0);
     let top = bounds.y.max(0.0) as u32;
@@ -129,8 +134,11 @@ impl RgbGrid {
             }
             let count = (cell * cell) as f32;
             for (col, sum) in row_sums.iter().enumerate() {
-                cells[row * width + col] =
-                    [sum[0] as f32 / count, sum[1] as f32 / count, sum[2] as f32 / count];
+                cells[row * width + col] = [
+                    sum[0] as f32 / count,
+                    sum[1] as f32 / count,
+                    sum[2] as f32 / count,
+                ];
             }
         }
         RgbGrid {
@@ -181,7 +189,12 @@ impl<'a> MaskView<'a> {
     /// `None` for an empty mask.
     pub fn new(mask: &'a PersonMask, image_width: u32, image_height: u32) -> Option<Self> {
         let expected = mask.width as usize * mask.height as usize;
-        if mask.width == 0 || mask.height == 0 || image_width == 0 || image_height == 0 || mask.alpha.len() != expected {
+        if mask.width == 0
+            || mask.height == 0
+            || image_width == 0
+            || image_height == 0
+            || mask.alpha.len() != expected
+        {
             return None;
         }
         Some(Self {
@@ -196,7 +209,10 @@ impl<'a> MaskView<'a> {
         if !(p.x >= 0.0 && p.y >= 0.0) {
             return 0;
         }
-        self.mask.get((p.x * self.mask_per_image_x) as u32, (p.y * self.mask_per_image_y) as u32)
+        self.mask.get(
+            (p.x * self.mask_per_image_x) as u32,
+            (p.y * self.mask_per_image_y) as u32,
+        )
     }
 
     pub fn is_person(&self, p: Point) -> bool {

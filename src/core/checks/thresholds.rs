@@ -164,30 +164,72 @@ impl CheckThresholds {
             ("max_pitch_deg", self.max_pitch_deg, 0.0, 90.0),
             ("min_face_score", self.min_face_score, 0.0, 1.0),
             ("min_face_presence", self.min_face_presence, 0.0, 1.0),
-            ("max_second_face_area_ratio", self.max_second_face_area_ratio, 0.0, 1.0),
-            ("max_crop_outside_frac", self.max_crop_outside_frac, 0.0, 1.0),
+            (
+                "max_second_face_area_ratio",
+                self.max_second_face_area_ratio,
+                0.0,
+                1.0,
+            ),
+            (
+                "max_crop_outside_frac",
+                self.max_crop_outside_frac,
+                0.0,
+                1.0,
+            ),
             ("max_upscale", self.max_upscale, 0.1, 10.0),
             ("min_eye_openness", self.min_eye_openness, 0.0, 1.0),
             ("max_mouth_openness", self.max_mouth_openness, 0.0, 1.0),
             ("min_sharpness", self.min_sharpness, 0.0, 10.0),
             ("max_noise_sigma", self.max_noise_sigma, 0.0, 255.0),
             ("max_blockiness", self.max_blockiness, 1.0, 100.0),
-            ("min_face_highlight_luma", self.min_face_highlight_luma, 0.0, 255.0),
+            (
+                "min_face_highlight_luma",
+                self.min_face_highlight_luma,
+                0.0,
+                255.0,
+            ),
             ("max_face_luma", self.max_face_luma, 0.0, 255.0),
             ("max_dark_fraction", self.max_dark_fraction, 0.0, 1.0),
             ("max_bright_fraction", self.max_bright_fraction, 0.0, 1.0),
             ("min_lighting_balance", self.min_lighting_balance, 0.0, 1.0),
             ("min_face_chroma", self.min_face_chroma, 0.0, 255.0),
             ("max_skin_b", self.max_skin_b, 5.0, 100.0),
-            ("max_skin_colour_distance", self.max_skin_colour_distance, 0.0, 200.0),
-            ("max_background_gradient", self.max_background_gradient, 0.0, 1000.0),
-            ("max_background_spread", self.max_background_spread, 0.0, 255.0),
-            ("min_clothing_contrast_de", self.min_clothing_contrast_de, 0.0, 200.0),
-            ("min_eye_to_cheek_luminance", self.min_eye_to_cheek_luminance, 0.0, 1.0),
+            (
+                "max_skin_colour_distance",
+                self.max_skin_colour_distance,
+                0.0,
+                200.0,
+            ),
+            (
+                "max_background_gradient",
+                self.max_background_gradient,
+                0.0,
+                1000.0,
+            ),
+            (
+                "max_background_spread",
+                self.max_background_spread,
+                0.0,
+                255.0,
+            ),
+            (
+                "min_clothing_contrast_de",
+                self.min_clothing_contrast_de,
+                0.0,
+                200.0,
+            ),
+            (
+                "min_eye_to_cheek_luminance",
+                self.min_eye_to_cheek_luminance,
+                0.0,
+                1.0,
+            ),
         ];
         for (key, value, min, max) in fields {
             if !(value >= min && value <= max) {
-                problems.push(format!("{key}: must be between {min} and {max}, got {value}"));
+                problems.push(format!(
+                    "{key}: must be between {min} and {max}, got {value}"
+                ));
             }
         }
         if self.min_face_highlight_luma >= self.max_face_luma {
