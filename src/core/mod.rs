@@ -3,5 +3,8 @@
 
 pub mod checks;
 pub mod face;
+pub mod flow;
 pub mod geometry;
+pub mod locale;
+pub mod record;
 pub mod spec;

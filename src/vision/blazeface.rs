@@ -174,15 +174,45 @@ mod tests {
         let anchors = anchors();
         assert_eq!(anchors.len(), ANCHOR_COUNT);
         // First cell of the 16x16 grid, twice.
-        assert_eq!(anchors[0], Anchor { x: 0.5 / 16.0, y: 0.5 / 16.0 });
+        assert_eq!(
+            anchors[0],
+            Anchor {
+                x: 0.5 / 16.0,
+                y: 0.5 / 16.0
+            }
+        );
         assert_eq!(anchors[1], anchors[0]);
         // Second cell of the first row.
-        assert_eq!(anchors[2], Anchor { x: 1.5 / 16.0, y: 0.5 / 16.0 });
+        assert_eq!(
+            anchors[2],
+            Anchor {
+                x: 1.5 / 16.0,
+                y: 0.5 / 16.0
+            }
+        );
         // The 8x8 grid starts at index 512 with six anchors per cell.
-        assert_eq!(anchors[512], Anchor { x: 0.5 / 8.0, y: 0.5 / 8.0 });
+        assert_eq!(
+            anchors[512],
+            Anchor {
+                x: 0.5 / 8.0,
+                y: 0.5 / 8.0
+            }
+        );
         assert_eq!(anchors[517], anchors[512]);
-        assert_eq!(anchors[518], Anchor { x: 1.5 / 8.0, y: 0.5 / 8.0 });
-        assert_eq!(anchors[895], Anchor { x: 7.5 / 8.0, y: 7.5 / 8.0 });
+        assert_eq!(
+            anchors[518],
+            Anchor {
+                x: 1.5 / 8.0,
+                y: 0.5 / 8.0
+            }
+        );
+        assert_eq!(
+            anchors[895],
+            Anchor {
+                x: 7.5 / 8.0,
+                y: 7.5 / 8.0
+            }
+        );
     }
 
     fn raw(dx: f32, dy: f32, size: f32) -> [f32; REGRESSOR_VALUES] {

@@ -32,16 +32,20 @@ pub use error::VisionError;
 pub use measures::{HeadPose, head_pose, roll_deg};
 pub use segmenter::Segmentation;
 
-use crate::core::face::{FaceAnalysis, FaceDetection, PersonMask};
+use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use detector::FaceDetector;
-use mesh::{FaceMesher, Roi};
+use mesh::FaceMesher;
 use segmenter::Segmenter;
 
 /// Environment variable naming the assets directory (its `models/` subdirectory holds the models).
 pub const ASSETS_ENV: &str = "IDBOOTH_ASSETS";
 /// The three model files a models directory must hold.
-pub const MODEL_FILES: [&str; 3] = [detector::MODEL_FILE, mesh::MODEL_FILE, segmenter::MODEL_FILE];
+pub const MODEL_FILES: [&str; 3] = [
+    detector::MODEL_FILE,
+    mesh::MODEL_FILE,
+    segmenter::MODEL_FILE,
+];
 /// How much a face's distance from the image centre discounts its size when choosing the primary
 /// face: a face in a corner counts half as much as the same face in the centre.
 const CENTRE_WEIGHT: f32 = 0.5;
@@ -110,14 +114,24 @@ impl Vision {
         let Some(primary) = primary_face(&faces, image_size) else {
             return Ok(FaceAnalysis::empty(image_size));
         };
-        let output = self.mesher.run(img, &Roi::from_detection(&faces[primary]))?;
-        let mesh = measures::face_mesh(output.landmarks, output.presence);
+        let mesh = self.mesh_face(img, &faces[primary])?;
         Ok(FaceAnalysis {
             image_size,
             faces,
             primary: Some(primary),
             mesh,
         })
+    }
+
+    /// The mesh measures of one detected face (the analysis meshes only the primary one).
+    pub fn mesh_face(
+        &mut self,
+        img: &RgbImage,
+        face: &FaceDetection,
+    ) -> Result<Option<FaceMesh>, VisionError> {
+        check_dimensions(img.width(), img.height())?;
+        let output = self.mesher.run(img, &mesh::roi_from_detection(face))?;
+        Ok(measures::face_mesh(output.landmarks, output.presence))
     }
 
     /// The segmenter's coarse person probability for the whole image (run once, refine many).
