@@ -1,7 +1,9 @@
 //! The check catalogue's speed on this machine (issue 4 targets): the live subset on a 1280x720 frame,
-//! vision included, ≤ 25 ms; every check for one capture, vision and person mask included, ≤ 60 ms.
-//! Also the parts alone, to show what the checks add to vision. The full set reads the segmenter's coarse
-//! mask (`cli::check::coarse_person_mask`); edge refinement is the standardizer's business.
+//! vision included, ≤ 25 ms; every check for one capture, vision included, ≤ 60 ms. Also the parts
+//! alone, to show what the checks add to vision. The full set reads the segmenter's coarse mask
+//! (`cli::check::coarse_person_mask`); edge refinement is the standardizer's business.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benches may panic on broken fixtures (house style)
 
 use std::hint::black_box;
 use std::path::Path;
@@ -35,31 +37,34 @@ fn bench_checks(c: &mut Criterion) {
     let frame = frame_1280x720(&capture);
 
     let mut group = c.benchmark_group("checks");
-    group.sample_size(30);
-    group.bench_function("live frame 1280x720: detect + mesh + live checks", |b| {
-        b.iter(|| {
-            let analysis = vision
-                .analyze(&frame, AnalyzeMode::Frame)
-                .expect("analysis");
-            black_box(checks::run(
-                &frame,
-                &analysis,
-                None,
-                &spec,
-                &thresholds,
-                CheckSet::Live,
-            ))
-        });
-    });
+    group.sample_size(20);
+    group.bench_function(
+        "live 1280x720: detect + mesh (frame mode) + live checks",
+        |b| {
+            b.iter(|| {
+                let analysis = vision
+                    .analyze(&frame, AnalyzeMode::Frame)
+                    .expect("analysis");
+                black_box(checks::run(
+                    &frame,
+                    &analysis,
+                    None,
+                    &spec,
+                    &thresholds,
+                    CheckSet::Live,
+                ))
+            });
+        },
+    );
     for (name, image) in [("1280x720", &frame), ("1350x1350", &capture)] {
         group.bench_function(
-            format!("capture {name}: detect + mesh + mask + all checks"),
+            format!("capture {name}: detect + mesh (capture mode) + coarse mask + all checks"),
             |b| {
                 b.iter(|| {
                     let analysis = vision
                         .analyze(image, AnalyzeMode::Capture)
                         .expect("analysis");
-                    let mask = vision.person_mask(image).expect("mask");
+                    let mask = coarse_person_mask(&vision.segment(image).expect("segmentation"));
                     black_box(checks::run(
                         image,
                         &analysis,
@@ -71,27 +76,45 @@ fn bench_checks(c: &mut Criterion) {
                 });
             },
         );
-    }
-    let analysis = vision
-        .analyze(&capture, AnalyzeMode::Capture)
-        .expect("analysis");
-    let mask = vision.person_mask(&capture).expect("mask");
-    group.bench_function("1350x1350: all checks alone", |b| {
-        b.iter(|| {
-            black_box(checks::run(
-                &capture,
-                &analysis,
-                Some(&mask),
-                &spec,
-                &thresholds,
-                CheckSet::Full,
-            ))
+        group.bench_function(
+            format!("capture {name}: detect + mesh (capture mode) alone"),
+            |b| {
+                b.iter(|| {
+                    black_box(
+                        vision
+                            .analyze(image, AnalyzeMode::Capture)
+                            .expect("analysis"),
+                    )
+                });
+            },
+        );
+        group.bench_function(
+            format!("capture {name}: segmenter (coarse mask) alone"),
+            |b| {
+                b.iter(|| black_box(vision.segment(image).expect("segmentation")));
+            },
+        );
+        let analysis = vision
+            .analyze(image, AnalyzeMode::Capture)
+            .expect("analysis");
+        let mask = coarse_person_mask(&vision.segment(image).expect("segmentation"));
+        group.bench_function(format!("capture {name}: all checks alone"), |b| {
+            b.iter(|| {
+                black_box(checks::run(
+                    image,
+                    &analysis,
+                    Some(&mask),
+                    &spec,
+                    &thresholds,
+                    CheckSet::Full,
+                ))
+            });
         });
-    });
+    }
     let frame_analysis = vision
         .analyze(&frame, AnalyzeMode::Frame)
         .expect("analysis");
-    group.bench_function("1280x720: live checks alone", |b| {
+    group.bench_function("live 1280x720: live checks alone", |b| {
         b.iter(|| {
             black_box(checks::run(
                 &frame,

@@ -1,5 +1,8 @@
 //! `idbooth check` and `idbooth eval` command logic with the real vision models on fixture photos.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use idbooth::cli::check::{self, CheckOptions, EXIT_UNREADABLE};
@@ -81,7 +84,7 @@ fn eval_counts_each_label() {
     let mut text = String::from("file\tdescription\texpected\n");
     for (file, expected) in rows {
         let path = fixture(file);
-        text.push_str(&format!("{}\tsome words\t{expected}\n", path.display()));
+        writeln!(text, "{}\tsome words\t{expected}", path.display()).unwrap();
     }
     std::fs::write(&manifest, text).unwrap();
     let options = EvalOptions {

@@ -10,6 +10,8 @@
 //! runs a copy of the profile that keeps the background, where the same rows must *fail* with
 //! `busy_background` and the plain studio backgrounds of the good rows must still pass.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -129,8 +131,10 @@ fn acceptable(reason: &str) -> &'static [CheckCode] {
     ACCEPTABLE
         .iter()
         .find(|(word, _)| *word == reason)
-        .map(|(_, codes)| *codes)
-        .unwrap_or_else(|| panic!("reason {reason} is not in the test's mapping"))
+        .map_or_else(
+            || panic!("reason {reason} is not in the test's mapping"),
+            |(_, codes)| *codes,
+        )
 }
 
 fn background_only(expected: &str) -> bool {

@@ -316,7 +316,14 @@ mod tests {
     fn clothing_is_read_from_the_shoulders_not_the_wall() {
         let (image, mask) = scene(|_, _| [235, 235, 235]);
         let clothing = surroundings(&image, &mask).clothing_rgb.unwrap();
-        assert_eq!(clothing.map(f32::round), [30.0, 40.0, 90.0]);
+        let expected = [30.0, 40.0, 90.0];
+        assert!(
+            clothing
+                .iter()
+                .zip(expected)
+                .all(|(c, e)| (c - e).abs() < 0.5),
+            "{clothing:?}"
+        );
     }
 
     fn profile(name: &str) -> PhotoSpec {

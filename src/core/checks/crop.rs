@@ -150,9 +150,11 @@ fn eye_line_in_photo(spec: &PhotoSpec, crown_above_eye_photo: f32) -> f32 {
         .map(|b| (b.min + crown_above_eye_photo, b.max + crown_above_eye_photo));
     match (eyes, crown) {
         (Some(eyes), Some(crown)) => intersect(&[eyes, crown])
-            .map_or((eyes.0 + eyes.1) / 2.0, |both| (both.0 + both.1) / 2.0),
-        (Some(eyes), None) => (eyes.0 + eyes.1) / 2.0,
-        (None, Some(crown)) => (crown.0 + crown.1) / 2.0,
+            .map_or(f32::midpoint(eyes.0, eyes.1), |both| {
+                f32::midpoint(both.0, both.1)
+            }),
+        (Some(eyes), None) => f32::midpoint(eyes.0, eyes.1),
+        (None, Some(crown)) => f32::midpoint(crown.0, crown.1),
         (None, None) => DEFAULT_CROWN_GAP_FRAC * h + crown_above_eye_photo,
     }
 }

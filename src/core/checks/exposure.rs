@@ -194,7 +194,7 @@ pub fn face_sharpness(image: &RgbImage, subject: &Subject<'_>) -> Option<f32> {
             deviation.push(centre);
             let dxx = grid.luma(col - 1, row) - 2.0 * centre + grid.luma(col + 1, row);
             let dyy = grid.luma(col, row - 1) - 2.0 * centre + grid.luma(col, row + 1);
-            second_sq.push((dxx * dxx + dyy * dyy) / 2.0);
+            second_sq.push(f32::midpoint(dxx * dxx, dyy * dyy));
         }
     }
     let spread = deviation.std_dev();

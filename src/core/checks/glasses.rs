@@ -40,7 +40,7 @@ pub fn eye_to_cheek_luminance(
             }
         }
     }
-    let cheek = (cheeks[0] + cheeks[1]) / 2.0;
+    let cheek = f32::midpoint(cheeks[0], cheeks[1]);
     (cheek > f32::EPSILON).then(|| eyes.mean() / cheek)
 }
 

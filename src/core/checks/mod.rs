@@ -138,7 +138,9 @@ fn full_checks(
         checks.push(exposure::uneven_lighting(cheeks, thresholds));
     }
     let grayscale = light.map(|light| colour::grayscale(light.mean_chroma, thresholds));
-    let in_colour = grayscale.as_ref().is_none_or(|g| g.status == CheckStatus::Pass);
+    let in_colour = grayscale
+        .as_ref()
+        .is_none_or(|g| g.status == CheckStatus::Pass);
     checks.extend(grayscale);
     // Skin colour means nothing on a black-and-white picture: `grayscale` already says it all.
     if let Some(rgb) = colour::cheek_colour(image, subject).filter(|_| in_colour) {
