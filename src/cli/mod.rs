@@ -1,7 +1,9 @@
 //! Command-line interface: the clap definitions and the dispatch of batch commands. Each command's logic
 //! lives in its own file and shares the same core as the booth. Output to stdout is allowed here only.
 
+pub mod check;
 pub mod config_cmd;
+pub mod eval;
 pub mod export;
 pub mod print;
 pub mod records;
