@@ -69,6 +69,26 @@ fn main() -> ExitCode {
             &data_dir,
             &mut std::io::stdout(),
         )),
+        Command::Check(args) => {
+            match cli::analysis::run_check(&args, &config, &mut std::io::stdout()) {
+                Ok(0) => Ok(()),
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
+        Command::Eval(args) => cli::analysis::run_eval(&args, &config, &mut std::io::stdout()),
+        Command::Export(args) => exit_from(cli::export::run_export(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
+        Command::Print(args) => exit_from(cli::print::run_print(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
         Command::Staff => app::staff::run_staff(config, &data_dir),
         Command::Config(_) => Ok(()),
     };

@@ -1,6 +1,7 @@
 //! Command-line interface: the clap definitions and the dispatch of batch commands. Each command's logic
 //! lives in its own file and shares the same core as the booth. Output to stdout is allowed here only.
 
+pub mod analysis;
 pub mod check;
 pub mod config_cmd;
 pub mod eval;
@@ -33,6 +34,14 @@ pub struct Cli {
 pub enum Command {
     /// The self-service booth, full screen (the default command).
     Kiosk(KioskArgs),
+    /// Check photos against a profile: a readable table, or --json lines.
+    Check(analysis::CheckArgs),
+    /// Run the checks over a labelled manifest and print how many were flagged, missed or wrongly rejected.
+    Eval(analysis::EvalArgs),
+    /// Export approved photos for the campus-card system (atomic batch with manifests).
+    Export(export::ExportArgs),
+    /// Print a sheet (or write it as PDF) for a record or a photo file.
+    Print(print::PrintArgs),
     /// Records in the database: list, show, approve, reject, reasons, verify.
     #[command(subcommand)]
     Records(records::RecordsArgs),

@@ -214,6 +214,16 @@ fn unreachable_defaults(error: &ConfigError) -> ! {
 }
 
 impl KioskConfig {
+    /// The thresholds every check compares against.
+    pub fn check_thresholds(&self) -> crate::core::checks::CheckThresholds {
+        crate::core::checks::CheckThresholds {
+            max_roll_deg: self.checks.max_roll_deg,
+            max_yaw_deg: self.checks.max_yaw_deg,
+            max_pitch_deg: self.checks.max_pitch_deg,
+            ..crate::core::checks::CheckThresholds::default()
+        }
+    }
+
     /// The profile with this name.
     pub fn profile(&self, name: &str) -> Option<&PhotoSpec> {
         self.profiles.iter().find(|p| p.name == name)
