@@ -24,9 +24,7 @@ use anyhow::Context as _;
 use super::text::{Lang, tr};
 use super::theme;
 use crate::config::KioskConfig;
-use crate::core::record::{
-    ReasonCatalog, ReasonText, RecordError, RecordId, StudentNoRule, check_line,
-};
+use crate::core::record::{ReasonCatalog, ReasonText, RecordError, RecordId, StudentNoRule};
 use crate::storage::{LockoutPolicy, RosterImportOptions, StorageError, Store};
 pub use state::{Banner, Decision, Desk, LoginForm, PurgeState, StaffIntent, Tab};
 use worker::{Clock, Command, StaffWorker, WorkerSettings};
@@ -340,7 +338,6 @@ fn reason_label(lang: Lang, reason: &ReasonText) -> &str {
 
 /// Opens the staff station window on the database in `data_dir` and runs it until it is closed.
 pub fn run_staff(config: KioskConfig, data_dir: &Path) -> anyhow::Result<()> {
-    check_line("database file", &config.storage.database_file, true)?;
     let database = data_dir.join(&config.storage.database_file);
     let store = Store::open(&database)
         .with_context(|| format!("cannot open the records database {}", database.display()))?;
