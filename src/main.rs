@@ -89,7 +89,16 @@ fn main() -> ExitCode {
             &data_dir,
             &mut std::io::stdout(),
         )),
-        Command::Staff => app::staff::run_staff(config, &data_dir),
+        Command::Staff(args) => match args.command {
+            None => app::staff::run_staff(config, &data_dir),
+            Some(command) => exit_from(cli::records::run_staff_command(
+                &command,
+                &config,
+                &data_dir,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout(),
+            )),
+        },
         Command::Config(_) => Ok(()),
     };
     match result {

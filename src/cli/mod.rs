@@ -49,7 +49,7 @@ pub enum Command {
     #[command(subcommand)]
     Roster(records::RosterArgs),
     /// The staff station: PIN login, review queue, search, statistics, roster import, retention purge.
-    Staff,
+    Staff(records::StaffArgs),
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),
