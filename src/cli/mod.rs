@@ -7,6 +7,7 @@ pub mod config_cmd;
 pub mod eval;
 pub mod export;
 pub mod print;
+pub mod process;
 pub mod records;
 
 use std::path::PathBuf;

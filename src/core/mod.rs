@@ -8,3 +8,4 @@ pub mod geometry;
 pub mod locale;
 pub mod record;
 pub mod spec;
+pub mod standardize;
