@@ -45,12 +45,12 @@ impl Analyzer for Vision {
 /// The segmenter's square probability map as a person mask. It covers the whole image stretched to a
 /// square, which is how `PersonMask` readers map a smaller mask onto an image.
 pub fn coarse_person_mask(segmentation: &Segmentation) -> PersonMask {
-    let side = segmentation.probability.len().isqrt() as u32;
+    let side = segmentation.probabilities().len().isqrt() as u32;
     PersonMask {
         width: side,
         height: side,
         alpha: segmentation
-            .probability
+            .probabilities()
             .iter()
             .take(side as usize * side as usize)
             .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
