@@ -76,7 +76,20 @@ fn main() -> ExitCode {
                 Err(error) => Err(error),
             }
         }
+        Command::Process(args) => {
+            match cli::analysis::run_process(&args, &config, &mut std::io::stdout()) {
+                Ok(0) => Ok(()),
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
         Command::Eval(args) => cli::analysis::run_eval(&args, &config, &mut std::io::stdout()),
+        Command::Enroll(args) => exit_from(cli::enroll::run_enroll(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
         Command::Export(args) => exit_from(cli::export::run_export(
             &args,
             &config,

@@ -11,7 +11,8 @@ use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
-    self, FacePoints, FinishInput, StandardizeError, StandardizeFailure, StandardizeSettings, StandardizedPhoto,
+    self, FacePoints, FinishInput, StandardizeError, StandardizeFailure, StandardizeSettings,
+    StandardizedPhoto,
 };
 use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
 
@@ -47,7 +48,10 @@ pub struct CaptureVision {
 }
 
 /// Runs detection, mesh and segmentation on a capture.
-pub fn analyze_capture(vision: &mut Vision, capture: &RgbImage) -> Result<CaptureVision, VisionError> {
+pub fn analyze_capture(
+    vision: &mut Vision,
+    capture: &RgbImage,
+) -> Result<CaptureVision, VisionError> {
     Ok(CaptureVision {
         analysis: vision.analyze(capture, AnalyzeMode::Capture)?,
         segmentation: vision.segment(capture)?,
@@ -76,11 +80,21 @@ pub fn standardize_analyzed(
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
     let capture_size = SizePx::new(capture.width(), capture.height());
-    let whole = Rect::new(0.0, 0.0, capture_size.width as f32, capture_size.height as f32);
+    let whole = Rect::new(
+        0.0,
+        0.0,
+        capture_size.width as f32,
+        capture_size.height as f32,
+    );
     if seen.analysis.mesh.is_none() {
         return Err(StandardizeError::from(StandardizeFailure::NoFace).into());
     }
-    let crown_mask = vision.refine_mask(capture, &seen.segmentation, whole, crown_mask_size(capture_size))?;
+    let crown_mask = vision.refine_mask(
+        capture,
+        &seen.segmentation,
+        whole,
+        crown_mask_size(capture_size),
+    )?;
     let head = standardize::measure_head(&seen.analysis, &crown_mask, whole, spec, settings)?;
     let plan = standardize::plan_crop(&head, capture_size, spec, settings)?;
     let photo_mask = photo_mask(vision, capture, &seen.segmentation, &plan)?;
@@ -100,7 +114,9 @@ pub fn standardize_analyzed(
         return Ok(photo);
     };
     let face = FacePoints::from_mesh(mesh);
-    Ok(standardize::attach_self_check(finished, &face, spec, settings))
+    Ok(standardize::attach_self_check(
+        finished, &face, spec, settings,
+    ))
 }
 
 /// Size of the whole-capture mask used for the crown.

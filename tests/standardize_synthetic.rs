@@ -7,8 +7,8 @@ mod standardize_support;
 use idbooth::core::geometry::{Point, SizePx};
 use idbooth::core::spec::{Band, PhotoSpec, Rgb8, builtin_profiles};
 use idbooth::core::standardize::{
-    CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure, StandardizeInput, StandardizeSettings,
-    StandardizedPhoto, band_values, delta_e76, srgb_to_lab, standardize,
+    CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure, StandardizeInput,
+    StandardizeSettings, StandardizedPhoto, band_values, delta_e76, srgb_to_lab, standardize,
 };
 use sha2::{Digest, Sha256};
 use standardize_support::{Figure, Scene};
@@ -20,7 +20,11 @@ fn profile(name: &str) -> PhotoSpec {
         .unwrap_or_else(|| panic!("no profile {name}"))
 }
 
-fn run(scene: &Scene, spec: &PhotoSpec, background: Rgb8) -> Result<StandardizedPhoto, StandardizeError> {
+fn run(
+    scene: &Scene,
+    spec: &PhotoSpec,
+    background: Rgb8,
+) -> Result<StandardizedPhoto, StandardizeError> {
     standardize(
         &StandardizeInput {
             capture: &scene.capture,
@@ -36,11 +40,20 @@ fn run(scene: &Scene, spec: &PhotoSpec, background: Rgb8) -> Result<Standardized
 /// Asserts the photo meets every rule of its profile and returns it.
 fn assert_compliant(photo: &StandardizedPhoto, spec: &PhotoSpec) {
     let check = &photo.record.check;
-    assert!(check.failures.is_empty(), "{}: {:?}", spec.name, check.failures);
+    assert!(
+        check.failures.is_empty(),
+        "{}: {:?}",
+        spec.name,
+        check.failures
+    );
     assert_eq!(photo.pixels.dimensions(), (spec.width_px, spec.height_px));
     // Every band, re-evaluated here from the measured geometry.
     for (measure, band, value) in band_values(&check.geometry, spec) {
-        assert!(band.contains(value), "{}: {measure} = {value} outside {band}", spec.name);
+        assert!(
+            band.contains(value),
+            "{}: {measure} = {value} outside {band}",
+            spec.name
+        );
     }
     // JFIF density = profile dpi.
     let bytes = &photo.encoded.bytes;
@@ -48,9 +61,16 @@ fn assert_compliant(photo: &StandardizedPhoto, spec: &PhotoSpec) {
     assert_eq!(bytes[13], 1);
     assert_eq!(u16::from_be_bytes([bytes[14], bytes[15]]), spec.dpi as u16);
     let quality = photo.encoded.jpeg_quality.unwrap_or(0);
-    assert!(quality >= spec.jpeg.quality_min && quality <= spec.jpeg.quality_max, "q {quality}");
+    assert!(
+        quality >= spec.jpeg.quality_min && quality <= spec.jpeg.quality_max,
+        "q {quality}"
+    );
     if let Some(window) = spec.jpeg.bytes {
-        assert!(window.contains(bytes.len() as u64), "{} bytes outside {window:?}", bytes.len());
+        assert!(
+            window.contains(bytes.len() as u64),
+            "{} bytes outside {window:?}",
+            bytes.len()
+        );
     }
 }
 
@@ -82,7 +102,10 @@ fn chsi_photo_meets_every_rule() {
     assert!((geometry.eye_mid_x_px - 240.0).abs() < 3.0, "{geometry:?}");
     assert_eq!(photo.record.plan.transform.rotation_deg, 0.0);
     let (mean, p99) = border_delta_e(&photo, Rgb8::CHSI_BLUE);
-    assert!(mean < 1.5 && p99 < 3.0, "background ΔE mean {mean} p99 {p99}");
+    assert!(
+        mean < 1.5 && p99 < 3.0,
+        "background ΔE mean {mean} p99 {p99}"
+    );
 }
 
 #[test]
@@ -106,7 +129,10 @@ fn busy_background_becomes_uniform() {
     let photo = run(&figure.build(), &spec, Rgb8::CHSI_GREY).unwrap();
     assert_compliant(&photo, &spec);
     let (mean, p99) = border_delta_e(&photo, Rgb8::CHSI_GREY);
-    assert!(mean < 1.5 && p99 < 3.0, "background ΔE mean {mean} p99 {p99}");
+    assert!(
+        mean < 1.5 && p99 < 3.0,
+        "background ΔE mean {mean} p99 {p99}"
+    );
     let delta = photo.record.check.background_delta_e.unwrap();
     assert!(delta < 1.5, "self-check background ΔE {delta}");
 }
@@ -126,8 +152,14 @@ fn big_hair_pulls_crown_against_eye_line_and_both_hold() {
     let photo = run(&figure.build(), &spec, Rgb8::CHSI_BLUE).unwrap();
     assert_compliant(&photo, &spec);
     let geometry = photo.record.check.geometry;
-    assert!(geometry.face_width_px < 230.0, "face not shrunk: {geometry:?}");
-    assert!(geometry.eye_line_px - geometry.crown_px > 200.0, "{geometry:?}");
+    assert!(
+        geometry.face_width_px < 230.0,
+        "face not shrunk: {geometry:?}"
+    );
+    assert!(
+        geometry.eye_line_px - geometry.crown_px > 200.0,
+        "{geometry:?}"
+    );
 }
 
 #[test]
@@ -146,7 +178,9 @@ fn hair_too_tall_for_any_scale_is_out_of_band() {
     let failures = error.failures();
     assert!(!failures.is_empty(), "{error}");
     assert!(
-        failures.iter().all(|f| matches!(f, StandardizeFailure::OutOfBand { .. })),
+        failures
+            .iter()
+            .all(|f| matches!(f, StandardizeFailure::OutOfBand { .. })),
         "{failures:?}"
     );
     let measures: Vec<_> = failures
@@ -159,7 +193,9 @@ fn hair_too_tall_for_any_scale_is_out_of_band() {
     assert!(
         measures.iter().any(|m| matches!(
             m,
-            GeometryMeasure::CrownFromTopPx | GeometryMeasure::EyeLineFromTopPx | GeometryMeasure::FaceWidthPx
+            GeometryMeasure::CrownFromTopPx
+                | GeometryMeasure::EyeLineFromTopPx
+                | GeometryMeasure::FaceWidthPx
         )),
         "{measures:?}"
     );
@@ -180,7 +216,10 @@ fn small_face_is_low_resolution_not_upscaled() {
     let error = run(&figure.build(), &profile("chsi"), Rgb8::CHSI_BLUE).unwrap_err();
     match error.failures() {
         [StandardizeFailure::LowResolution { required_upscale }] => {
-            assert!(*required_upscale > 1.0 && *required_upscale < 2.0, "{required_upscale}");
+            assert!(
+                *required_upscale > 1.0 && *required_upscale < 2.0,
+                "{required_upscale}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -194,10 +233,13 @@ fn head_at_the_left_edge_is_cut_off_never_padded() {
     };
     let error = run(&figure.build(), &profile("chsi"), Rgb8::CHSI_BLUE).unwrap_err();
     assert!(
-        error
-            .failures()
-            .iter()
-            .any(|f| matches!(f, StandardizeFailure::FaceCutOff { edge: CaptureEdge::Left, .. })),
+        error.failures().iter().any(|f| matches!(
+            f,
+            StandardizeFailure::FaceCutOff {
+                edge: CaptureEdge::Left,
+                ..
+            }
+        )),
         "{error}"
     );
 }
@@ -256,9 +298,19 @@ fn kept_background_is_the_capture_background() {
     let photo = run(&Figure::london().build(), &spec, Rgb8::CHSI_BLUE).unwrap();
     let corner = photo.pixels.get_pixel(5, 5);
     // The synthetic background is grey ~(180, 182, 184), not the CHSI blue.
-    assert!((i32::from(corner[0]) - 181).abs() < 8 && (i32::from(corner[2]) - 184).abs() < 8, "{corner:?}");
+    assert!(
+        (i32::from(corner[0]) - 181).abs() < 8 && (i32::from(corner[2]) - 184).abs() < 8,
+        "{corner:?}"
+    );
     assert!(photo.record.check.background_delta_e.unwrap() > 10.0);
-    assert!(!photo.record.check.failures.iter().any(|f| f.code() == "background_mismatch"));
+    assert!(
+        !photo
+            .record
+            .check
+            .failures
+            .iter()
+            .any(|f| f.code() == "background_mismatch")
+    );
 }
 
 #[test]
@@ -267,7 +319,10 @@ fn profile_without_a_vertical_band_gets_default_headroom() {
     let photo = run(&Figure::london().build(), &spec, Rgb8::WHITE).unwrap();
     let crown = photo.record.check.geometry.crown_px;
     let target = StandardizeSettings::default().default_headroom_frac * spec.height_px as f32;
-    assert!((crown - target).abs() < 6.0, "crown {crown}, target {target}");
+    assert!(
+        (crown - target).abs() < 6.0,
+        "crown {crown}, target {target}"
+    );
 }
 
 #[test]
@@ -289,8 +344,13 @@ fn record_round_trips_through_json_and_re_solves_for_another_profile() {
     assert_eq!(back, photo.record);
     // The stored head measurement is enough to plan the crop of another profile without vision.
     let id_card = profile("id_card");
-    let plan = idbooth::core::standardize::plan_crop(&back.head, back.capture_size, &id_card, &StandardizeSettings::default())
-        .unwrap();
+    let plan = idbooth::core::standardize::plan_crop(
+        &back.head,
+        back.capture_size,
+        &id_card,
+        &StandardizeSettings::default(),
+    )
+    .unwrap();
     assert_eq!(plan.photo_size, SizePx::new(358, 441));
     assert!(Band::new(193.0, 221.0).contains(plan.predicted.face_width_px));
 }

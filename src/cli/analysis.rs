@@ -79,3 +79,45 @@ pub fn run_eval(args: &EvalArgs, config: &KioskConfig, out: &mut dyn Write) -> a
     eval::run(&mut vision, &options, &args.manifest, out)?;
     Ok(())
 }
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProcessCliArgs {
+    /// Photo profile (default: capture.profile in kiosk.toml).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Background: white, blue, grey (the profile's choices) or #RRGGBB.
+    #[arg(long, value_name = "COLOUR")]
+    pub background: Option<String>,
+    /// One JSON object per line and file.
+    #[arg(long)]
+    pub json: bool,
+    /// Output folder for DIR/<stem>.jpg.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out_dir: PathBuf,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `idbooth process`; the exit code is 2 when a file could not be processed, else 0.
+pub fn run_process(
+    args: &ProcessCliArgs,
+    config: &KioskConfig,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let process_args = super::process::ProcessArgs {
+        profile: args.profile.clone(),
+        background: args.background.clone(),
+        json: args.json,
+        out_dir: args.out_dir.clone(),
+        files: args.files.clone(),
+    };
+    let mut vision = load_vision()?;
+    let code = super::process::run(
+        &process_args,
+        &config.profiles,
+        &config.capture.profile,
+        &mut vision,
+        out,
+    )?;
+    Ok(u8::try_from(code).unwrap_or(2))
+}

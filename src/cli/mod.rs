@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod check;
 pub mod config_cmd;
+pub mod enroll;
 pub mod eval;
 pub mod export;
 pub mod print;
@@ -39,6 +40,10 @@ pub enum Command {
     Check(analysis::CheckArgs),
     /// Run the checks over a labelled manifest and print how many were flagged, missed or wrongly rejected.
     Eval(analysis::EvalArgs),
+    /// Import an uploaded photo for a student: checks, standardization, a record pending review.
+    Enroll(enroll::EnrollArgs),
+    /// Standardize captures into photos of a profile: DIR/<stem>.jpg, a table or --json lines.
+    Process(analysis::ProcessCliArgs),
     /// Export approved photos for the campus-card system (atomic batch with manifests).
     Export(export::ExportArgs),
     /// Print a sheet (or write it as PDF) for a record or a photo file.

@@ -110,13 +110,23 @@ pub fn run(
         let target = args.out_dir.join(output_name(file, spec.format));
         if used_names.contains(&target) {
             exit = EXIT_FILE_ERRORS;
-            report_error(out, args.json, &shown, &format!("output {} would overwrite an earlier file's photo", target.display()))?;
+            report_error(
+                out,
+                args.json,
+                &shown,
+                &format!(
+                    "output {} would overwrite an earlier file's photo",
+                    target.display()
+                ),
+            )?;
             continue;
         }
         used_names.push(target.clone());
         let result = vision::load_image(file)
             .map_err(StandardizerError::from)
-            .and_then(|capture| standardizer::standardize_capture(vision, &capture, spec, background, &settings));
+            .and_then(|capture| {
+                standardizer::standardize_capture(vision, &capture, spec, background, &settings)
+            });
         let line = match result {
             Ok(photo) => {
                 let output = if photo.passed() {
@@ -124,7 +134,12 @@ pub fn run(
                         Ok(()) => Some(target.display().to_string()),
                         Err(error) => {
                             exit = EXIT_FILE_ERRORS;
-                            report_error(out, args.json, &shown, &format!("cannot write {}: {error}", target.display()))?;
+                            report_error(
+                                out,
+                                args.json,
+                                &shown,
+                                &format!("cannot write {}: {error}", target.display()),
+                            )?;
                             continue;
                         }
                     }
@@ -133,7 +148,9 @@ pub fn run(
                 };
                 photo_line(&shown, output, &photo, spec, started)
             }
-            Err(error) if !error.failures().is_empty() => rejected_line(&shown, &error, spec, started),
+            Err(error) if !error.failures().is_empty() => {
+                rejected_line(&shown, &error, spec, started)
+            }
             Err(error) => {
                 exit = EXIT_FILE_ERRORS;
                 report_error(out, args.json, &shown, &format!("{error:#}"))?;
@@ -141,7 +158,11 @@ pub fn run(
             }
         };
         if args.json {
-            writeln!(out, "{}", serde_json::to_string(&line).map_err(io::Error::other)?)?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&line).map_err(io::Error::other)?
+            )?;
         } else {
             writeln!(out, "{}", readable(&line))?;
         }
@@ -155,7 +176,11 @@ fn find_profile<'a>(profiles: &'a [PhotoSpec], name: &str) -> Result<&'a PhotoSp
         .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| ProcessError::UnknownProfile {
             name: name.to_owned(),
-            known: profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+            known: profiles
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -163,21 +188,24 @@ fn choose_background(spec: &PhotoSpec, name: Option<&str>) -> Result<Rgb8, Proce
     let Some(name) = name else {
         return Ok(spec.background);
     };
-    spec.background_by_name(name).ok_or_else(|| ProcessError::UnknownBackground {
-        name: name.to_owned(),
-        profile: spec.name.clone(),
-        choices: spec
-            .background_choices
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+    spec.background_by_name(name)
+        .ok_or_else(|| ProcessError::UnknownBackground {
+            name: name.to_owned(),
+            profile: spec.name.clone(),
+            choices: spec
+                .background_choices
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 /// `<stem>.jpg` or `<stem>.png`.
 fn output_name(file: &Path, format: PhotoFormat) -> PathBuf {
-    let stem = file.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
+    let stem = file
+        .file_stem()
+        .map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
     let extension = match format {
         PhotoFormat::Jpeg => "jpg",
         PhotoFormat::Png => "png",
@@ -187,7 +215,9 @@ fn output_name(file: &Path, format: PhotoFormat) -> PathBuf {
 
 /// Writes to a temporary name in the same directory, then renames: no half-written photo is ever seen.
 fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = target.file_name().map_or_else(|| "photo".into(), |n| n.to_string_lossy().into_owned());
+    let name = target
+        .file_name()
+        .map_or_else(|| "photo".into(), |n| n.to_string_lossy().into_owned());
     let temporary = target.with_file_name(format!(".{name}.partial"));
     fs::write(&temporary, bytes)?;
     fs::rename(&temporary, target)
@@ -197,7 +227,13 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn photo_line<'a>(file: &'a str, output: Option<String>, photo: &StandardizedPhoto, spec: &PhotoSpec, started: Instant) -> FileLine<'a> {
+fn photo_line<'a>(
+    file: &'a str,
+    output: Option<String>,
+    photo: &StandardizedPhoto,
+    spec: &PhotoSpec,
+    started: Instant,
+) -> FileLine<'a> {
     let check = &photo.record.check;
     FileLine {
         file,
@@ -221,7 +257,12 @@ fn photo_line<'a>(file: &'a str, output: Option<String>, photo: &StandardizedPho
     }
 }
 
-fn rejected_line<'a>(file: &'a str, error: &StandardizerError, spec: &PhotoSpec, started: Instant) -> FileLine<'a> {
+fn rejected_line<'a>(
+    file: &'a str,
+    error: &StandardizerError,
+    spec: &PhotoSpec,
+    started: Instant,
+) -> FileLine<'a> {
     FileLine {
         file,
         output: None,
@@ -238,13 +279,22 @@ fn rejected_line<'a>(file: &'a str, error: &StandardizerError, spec: &PhotoSpec,
     }
 }
 
-fn report_error(out: &mut dyn Write, json: bool, file: &str, error: &str) -> Result<(), ProcessError> {
+fn report_error(
+    out: &mut dyn Write,
+    json: bool,
+    file: &str,
+    error: &str,
+) -> Result<(), ProcessError> {
     if json {
         let line = ErrorLine {
             file,
             error: error.to_owned(),
         };
-        writeln!(out, "{}", serde_json::to_string(&line).map_err(io::Error::other)?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&line).map_err(io::Error::other)?
+        )?;
     } else {
         writeln!(out, "{file}: error: {error}")?;
     }
@@ -258,7 +308,9 @@ fn readable(line: &FileLine<'_>) -> String {
         text.push_str(&format!("  -> {output}"));
     }
     if let (Some(bytes), Some(geometry)) = (line.bytes, &line.geometry) {
-        let quality = line.jpeg_quality.map_or_else(|| "png".to_owned(), |q| format!("q{q}"));
+        let quality = line
+            .jpeg_quality
+            .map_or_else(|| "png".to_owned(), |q| format!("q{q}"));
         text.push_str(&format!(
             "  {}x{} {quality} {:.1} KB  crown {:.0} eyes {:.0} face {:.0} centre {:.0}",
             line.width.unwrap_or(0),

@@ -110,7 +110,7 @@ pub fn reason_catalog(config: &KioskConfig) -> anyhow::Result<ReasonCatalog> {
     ReasonCatalog::new(reasons).context("staff.reasons in the configuration")
 }
 
-fn now_unix_s() -> i64 {
+pub fn now_unix_s() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 

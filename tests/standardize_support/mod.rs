@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
-use idbooth::core::face::{FaceAnalysis, FaceDetection, FaceKeypoints, FaceMesh, MESH_POINTS, PersonMask};
+use idbooth::core::face::{
+    FaceAnalysis, FaceDetection, FaceKeypoints, FaceMesh, MESH_POINTS, PersonMask,
+};
 use idbooth::core::geometry::{Point, Point3, Rect, SizePx};
 use image::{Rgb, RgbImage};
 
@@ -69,10 +71,17 @@ impl Figure {
         let radius_y = (bottom - top) / 2.0;
         let inside_head = (dx / half_face).powi(2) + ((dy - centre_y) / radius_y).powi(2) <= 1.0;
         if inside_head {
-            let hairline = -0.45 * self.crown_above_eyes_px.min(self.face_width_px * 0.6) - 0.05 * self.face_width_px;
-            return if dy < hairline { Region::Hair } else { Region::Skin };
+            let hairline = -0.45 * self.crown_above_eyes_px.min(self.face_width_px * 0.6)
+                - 0.05 * self.face_width_px;
+            return if dy < hairline {
+                Region::Hair
+            } else {
+                Region::Skin
+            };
         }
-        let neck = dx.abs() < 0.25 * self.face_width_px && dy > 0.0 && dy < bottom + 0.3 * self.face_width_px;
+        let neck = dx.abs() < 0.25 * self.face_width_px
+            && dy > 0.0
+            && dy < bottom + 0.3 * self.face_width_px;
         if neck {
             return Region::Skin;
         }
@@ -120,7 +129,9 @@ impl Figure {
             right_eye,
             left_eye,
             ied_px: self.ied_px,
-            roll_deg: (left_eye.y - right_eye.y).atan2(left_eye.x - right_eye.x).to_degrees(),
+            roll_deg: (left_eye.y - right_eye.y)
+                .atan2(left_eye.x - right_eye.x)
+                .to_degrees(),
             yaw_deg: 0.0,
             pitch_deg: 0.0,
             right_eye_openness: 0.3,
@@ -166,7 +177,8 @@ enum Region {
 
 /// Deterministic per-pixel noise in 0..range.
 fn noise(x: u32, y: u32, seed: u32, range: u32) -> u32 {
-    let mut h = x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77) ^ seed.wrapping_mul(0xC2B2_AE3D);
+    let mut h =
+        x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77) ^ seed.wrapping_mul(0xC2B2_AE3D);
     h ^= h >> 15;
     h = h.wrapping_mul(0x2C1B_3C6D);
     h ^= h >> 12;
@@ -183,7 +195,8 @@ impl Region {
             Self::Background if busy => {
                 // Leaves: large blotches of greens and browns plus fine noise.
                 let blotch = noise(x / 37, y / 29, 7, 4);
-                let base = [[40, 120, 40], [90, 150, 60], [110, 80, 40], [200, 210, 190]][blotch as usize];
+                let base =
+                    [[40, 120, 40], [90, 150, 60], [110, 80, 40], [200, 210, 190]][blotch as usize];
                 Rgb([base[0] + n, base[1] + n, base[2] + n])
             }
             Self::Background => Rgb([178 + n / 4, 180 + n / 4, 182 + n / 4]),

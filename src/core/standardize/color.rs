@@ -31,7 +31,11 @@ pub fn srgb_to_linear(channel: u8) -> f32 {
 }
 
 pub fn srgb_to_lab(rgb: Rgb8) -> Lab {
-    let (r, g, b) = (srgb_to_linear(rgb.r), srgb_to_linear(rgb.g), srgb_to_linear(rgb.b));
+    let (r, g, b) = (
+        srgb_to_linear(rgb.r),
+        srgb_to_linear(rgb.g),
+        srgb_to_linear(rgb.b),
+    );
     // sRGB → XYZ (D65), IEC 61966-2-1 matrix.
     let x = 0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b;
     let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
@@ -63,7 +67,10 @@ mod tests {
     #[test]
     fn white_and_black_have_the_textbook_lab() {
         let white = srgb_to_lab(Rgb8::WHITE);
-        assert!((white.l - 100.0).abs() < 0.01 && white.a.abs() < 0.01 && white.b.abs() < 0.01, "{white:?}");
+        assert!(
+            (white.l - 100.0).abs() < 0.01 && white.a.abs() < 0.01 && white.b.abs() < 0.01,
+            "{white:?}"
+        );
         let black = srgb_to_lab(Rgb8::new(0, 0, 0));
         assert!(black.l.abs() < 0.01);
     }

@@ -66,7 +66,11 @@ pub fn despeckle_mask(mask: &PersonMask) -> PersonMask {
     let a = &mask.alpha;
     let outside = |value: u8, p: u8, q: u8| {
         let (low, high) = (p.min(q), p.max(q));
-        (low.saturating_sub(value).max(value.saturating_sub(high)), low, high)
+        (
+            low.saturating_sub(value).max(value.saturating_sub(high)),
+            low,
+            high,
+        )
     };
     for y in 1..h - 1 {
         for x in 1..w - 1 {
@@ -88,9 +92,14 @@ pub fn despeckle_mask(mask: &PersonMask) -> PersonMask {
 }
 
 /// The photo with everything outside the person replaced by `background`.
-pub fn replace_background(photo: &RgbImage, mask: &PersonMask, background: Rgb8) -> Result<RgbImage, StandardizeError> {
+pub fn replace_background(
+    photo: &RgbImage,
+    mask: &PersonMask,
+    background: Rgb8,
+) -> Result<RgbImage, StandardizeError> {
     let (width, height) = photo.dimensions();
-    if mask.width != width || mask.height != height || mask.alpha.len() != (width * height) as usize {
+    if mask.width != width || mask.height != height || mask.alpha.len() != (width * height) as usize
+    {
         return Err(StandardizeError::InvalidInput(format!(
             "mask {}x{} does not match photo {width}x{height}",
             mask.width, mask.height
@@ -102,7 +111,14 @@ pub fn replace_background(photo: &RgbImage, mask: &PersonMask, background: Rgb8)
     let large = box_radius(BLUR_FUSION_LARGE_BOX_PX);
     let small = box_radius(BLUR_FUSION_SMALL_BOX_PX);
     let first = blur_fusion(&image, &image, &image, &alpha, Size { w, h }, large);
-    let second = blur_fusion(&image, &first.foreground, &first.background, &alpha, Size { w, h }, small);
+    let second = blur_fusion(
+        &image,
+        &first.foreground,
+        &first.background,
+        &alpha,
+        Size { w, h },
+        small,
+    );
     let target = background.to_array().map(|c| f32::from(c) / 255.0);
     let mut out = RgbImage::new(width, height);
     for (i, pixel) in out.pixels_mut().enumerate() {
@@ -148,13 +164,28 @@ fn box_radius(box_px: f32) -> usize {
 }
 
 /// One pass of the blur-fusion estimator.
-fn blur_fusion(image: &Planes, foreground: &Planes, background: &Planes, alpha: &[f32], size: Size, radius: usize) -> Estimate {
+fn blur_fusion(
+    image: &Planes,
+    foreground: &Planes,
+    background: &Planes,
+    alpha: &[f32],
+    size: Size,
+    radius: usize,
+) -> Estimate {
     let blurred_alpha = box_blur(alpha, size, radius);
     let mut out_fg: Planes = [Vec::new(), Vec::new(), Vec::new()];
     let mut out_bg: Planes = [Vec::new(), Vec::new(), Vec::new()];
     for c in 0..3 {
-        let fg_alpha: Vec<f32> = foreground[c].iter().zip(alpha).map(|(f, a)| f * a).collect();
-        let bg_alpha: Vec<f32> = background[c].iter().zip(alpha).map(|(b, a)| b * (1.0 - a)).collect();
+        let fg_alpha: Vec<f32> = foreground[c]
+            .iter()
+            .zip(alpha)
+            .map(|(f, a)| f * a)
+            .collect();
+        let bg_alpha: Vec<f32> = background[c]
+            .iter()
+            .zip(alpha)
+            .map(|(b, a)| b * (1.0 - a))
+            .collect();
         let mut blurred_fg = box_blur(&fg_alpha, size, radius);
         let mut blurred_bg = box_blur(&bg_alpha, size, radius);
         for i in 0..alpha.len() {
@@ -289,10 +320,16 @@ mod tests {
         let p = out.get_pixel(60, 40);
         let ideal = [202.0_f32, 147.0, 147.0];
         for c in 0..3 {
-            assert!((f32::from(p[c]) - ideal[c]).abs() < 12.0, "{p:?} vs {ideal:?}");
+            assert!(
+                (f32::from(p[c]) - ideal[c]).abs() < 12.0,
+                "{p:?} vs {ideal:?}"
+            );
         }
         let naive_green = 0.5 * 120.0 + 0.5 * 255.0;
-        assert!(f32::from(p[1]) < naive_green - 20.0, "green spill remains: {p:?}");
+        assert!(
+            f32::from(p[1]) < naive_green - 20.0,
+            "green spill remains: {p:?}"
+        );
     }
 
     #[test]
@@ -331,7 +368,13 @@ mod tests {
         let (_, mask) = mixed_edge_scene();
         let stats = MaskStats::of(&mask);
         // Columns 60..120 are person (alpha ≥ 128 from x = 60 on), 57..63 are soft.
-        assert!((stats.person_fraction - 60.0 / 120.0).abs() < 0.02, "{stats:?}");
-        assert!((stats.soft_fraction - 7.0 / 120.0).abs() < 0.02, "{stats:?}");
+        assert!(
+            (stats.person_fraction - 60.0 / 120.0).abs() < 0.02,
+            "{stats:?}"
+        );
+        assert!(
+            (stats.soft_fraction - 7.0 / 120.0).abs() < 0.02,
+            "{stats:?}"
+        );
     }
 }

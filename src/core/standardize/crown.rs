@@ -43,14 +43,23 @@ pub struct CrownQuery {
 }
 
 /// Finds the crown in a person mask covering `mask_region` of the image.
-pub fn crown_from_mask(mask: &PersonMask, mask_region: Rect, query: &CrownQuery) -> Result<Point, StandardizeFailure> {
-    if mask.width == 0 || mask.height == 0 || mask_region.width <= 0.0 || mask_region.height <= 0.0 {
+pub fn crown_from_mask(
+    mask: &PersonMask,
+    mask_region: Rect,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
+    if mask.width == 0 || mask.height == 0 || mask_region.width <= 0.0 || mask_region.height <= 0.0
+    {
         return Err(StandardizeFailure::NoPerson);
     }
     let sx = mask.width as f32 / mask_region.width;
     let sy = mask.height as f32 / mask_region.height;
     let is_person = |p: Point| -> Option<bool> {
-        if p.x < 0.0 || p.y < 0.0 || p.x >= query.image.width as f32 || p.y >= query.image.height as f32 {
+        if p.x < 0.0
+            || p.y < 0.0
+            || p.x >= query.image.width as f32
+            || p.y >= query.image.height as f32
+        {
             return None;
         }
         let mx = (p.x - mask_region.x) * sx - 0.5;
@@ -64,7 +73,11 @@ pub fn crown_from_mask(mask: &PersonMask, mask_region: Rect, query: &CrownQuery)
 }
 
 /// Finds the crown in a photo whose background is a flat `background` colour.
-pub fn crown_from_pixels(photo: &RgbImage, background: Rgb8, query: &CrownQuery) -> Result<Point, StandardizeFailure> {
+pub fn crown_from_pixels(
+    photo: &RgbImage,
+    background: Rgb8,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
     let background_lab = srgb_to_lab(background);
     let is_person = |p: Point| -> Option<bool> {
         if p.x < 0.0 || p.y < 0.0 || p.x >= photo.width() as f32 || p.y >= photo.height() as f32 {
@@ -78,7 +91,10 @@ pub fn crown_from_pixels(photo: &RgbImage, background: Rgb8, query: &CrownQuery)
 }
 
 /// Walks every column up from the eye line; `is_person` is `None` outside the image.
-fn find_crown(query: &CrownQuery, is_person: impl Fn(Point) -> Option<bool>) -> Result<Point, StandardizeFailure> {
+fn find_crown(
+    query: &CrownQuery,
+    is_person: impl Fn(Point) -> Option<bool>,
+) -> Result<Point, StandardizeFailure> {
     let half_span = (query.face_width_px * CROWN_COLUMN_HALF_SPAN_FRAC).max(1.0);
     let gap_px = (query.face_width_px * CROWN_GAP_FRAC).max(1.0);
     let pivot = query.eye_mid;
@@ -173,7 +189,8 @@ mod tests {
             for x in 0..size {
                 let p = Point::new(x as f32 + 0.5, y as f32 + 0.5);
                 let in_head = p.distance(head_center) <= radius;
-                let in_body = p.y > head_center.y + radius * 0.8 && (p.x - head_center.x).abs() < radius * 1.8;
+                let in_body = p.y > head_center.y + radius * 0.8
+                    && (p.x - head_center.x).abs() < radius * 1.8;
                 if in_head || in_body {
                     mask.alpha[(y * size + x) as usize] = 255;
                 }
@@ -195,7 +212,12 @@ mod tests {
     fn crown_is_the_top_of_the_head_disc() {
         let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 210.0), 180.0, 0.0)).unwrap();
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
         // Top of a disc of radius 100 at y=200 is y=100; the 5 % quantile of columns within ±54 px sits
         // at the very top.
         assert!((crown.y - 100.0).abs() < 2.0, "{crown:?}");
@@ -213,7 +235,12 @@ mod tests {
             }
         }
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&small, region, &query(400, Point::new(200.0, 210.0), 180.0, 0.0)).unwrap();
+        let crown = crown_from_mask(
+            &small,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
         assert!((crown.y - 100.0).abs() < 4.0, "{crown:?}");
     }
 
@@ -221,9 +248,19 @@ mod tests {
     fn head_through_the_top_edge_is_cut_off() {
         let mask = head_mask(400, Point::new(200.0, 60.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let result = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 70.0), 180.0, 0.0));
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 70.0), 180.0, 0.0),
+        );
         assert!(
-            matches!(result, Err(StandardizeFailure::FaceCutOff { edge: CaptureEdge::Top, .. })),
+            matches!(
+                result,
+                Err(StandardizeFailure::FaceCutOff {
+                    edge: CaptureEdge::Top,
+                    ..
+                })
+            ),
             "{result:?}"
         );
     }
@@ -232,7 +269,11 @@ mod tests {
     fn empty_mask_means_no_person() {
         let mask = PersonMask::filled(50, 50, 0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let result = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 200.0), 180.0, 0.0));
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 0.0),
+        );
         assert_eq!(result, Err(StandardizeFailure::NoPerson));
     }
 
@@ -240,10 +281,21 @@ mod tests {
     fn rolled_head_crown_lies_on_the_rolled_midline() {
         let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
         let region = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let crown = crown_from_mask(&mask, region, &query(400, Point::new(200.0, 200.0), 180.0, 20.0)).unwrap();
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 20.0),
+        )
+        .unwrap();
         // Walking "up" a head rolled by 20° from its centre reaches the disc edge 100 px away.
-        assert!((crown.distance(Point::new(200.0, 200.0)) - 100.0).abs() < 2.0, "{crown:?}");
-        assert!(crown.x > 200.0, "rolled clockwise, the midline leans right at the top: {crown:?}");
+        assert!(
+            (crown.distance(Point::new(200.0, 200.0)) - 100.0).abs() < 2.0,
+            "{crown:?}"
+        );
+        assert!(
+            crown.x > 200.0,
+            "rolled clockwise, the midline leans right at the top: {crown:?}"
+        );
     }
 
     #[test]
@@ -254,7 +306,12 @@ mod tests {
                 photo.put_pixel(x, y, image::Rgb([60, 40, 30]));
             }
         }
-        let crown = crown_from_pixels(&photo, Rgb8::WHITE, &query(200, Point::new(100.0, 100.0), 100.0, 0.0)).unwrap();
+        let crown = crown_from_pixels(
+            &photo,
+            Rgb8::WHITE,
+            &query(200, Point::new(100.0, 100.0), 100.0, 0.0),
+        )
+        .unwrap();
         assert!((crown.y - 40.0).abs() < 1.0, "{crown:?}");
     }
 }

@@ -60,7 +60,8 @@ pub fn encode_photo(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, 
 
 /// One baseline JPEG at `quality` with the JFIF density set to `dpi`.
 pub fn encode_jpeg(photo: &RgbImage, quality: u8, dpi: u32) -> Result<Vec<u8>, StandardizeError> {
-    let density = u16::try_from(dpi).map_err(|_| StandardizeError::InvalidInput(format!("dpi {dpi} too large")))?;
+    let density = u16::try_from(dpi)
+        .map_err(|_| StandardizeError::InvalidInput(format!("dpi {dpi} too large")))?;
     let mut bytes = Vec::new();
     let mut encoder = JpegEncoder::new_with_quality(&mut bytes, quality);
     encoder.set_pixel_density(PixelDensity::dpi(density));
@@ -95,7 +96,10 @@ pub fn encode_png(photo: &RgbImage, dpi: u32) -> Result<Vec<u8>, StandardizeErro
     Ok(bytes)
 }
 
-fn encode_png_checked(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, StandardizeError> {
+fn encode_png_checked(
+    photo: &RgbImage,
+    spec: &PhotoSpec,
+) -> Result<EncodedPhoto, StandardizeError> {
     let bytes = encode_png(photo, spec.dpi)?;
     if let Some(window) = spec.jpeg.bytes
         && !window.contains(bytes.len() as u64)
@@ -120,7 +124,11 @@ fn encode_png_checked(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto
 /// libjpeg's quantiser scale in percent for a quality factor (jcparam.c `jpeg_quality_scaling`).
 fn quantiser_scale(quality: u8) -> f64 {
     let q = f64::from(quality.clamp(1, 100));
-    if q < 50.0 { 5000.0 / q } else { 200.0 - 2.0 * q }
+    if q < 50.0 {
+        5000.0 / q
+    } else {
+        200.0 - 2.0 * q
+    }
 }
 
 /// The quality whose quantiser scale is closest to `scale`.
@@ -139,7 +147,10 @@ struct Trial {
 
 fn search_jpeg(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, StandardizeError> {
     let rule = spec.jpeg;
-    let (q_min, q_max) = (rule.quality_min.clamp(1, 100), rule.quality_max.clamp(1, 100));
+    let (q_min, q_max) = (
+        rule.quality_min.clamp(1, 100),
+        rule.quality_max.clamp(1, 100),
+    );
     let Some(window) = rule.bytes else {
         let bytes = encode_jpeg(photo, q_max, spec.dpi)?;
         return Ok(EncodedPhoto {
@@ -150,7 +161,8 @@ fn search_jpeg(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, Stand
         });
     };
     let target = (window.min_bytes.max(1) as f64).ln()
-        + WINDOW_TARGET_FRAC * ((window.max_bytes.max(1) as f64).ln() - (window.min_bytes.max(1) as f64).ln());
+        + WINDOW_TARGET_FRAC
+            * ((window.max_bytes.max(1) as f64).ln() - (window.min_bytes.max(1) as f64).ln());
     // Qualities still worth trying: [low, high].
     let (mut low, mut high) = (q_min, q_max);
     let mut trials: Vec<Trial> = Vec::new();
@@ -158,7 +170,10 @@ fn search_jpeg(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, Stand
     while trials.len() < MAX_ENCODES {
         let bytes = encode_jpeg(photo, guess, spec.dpi)?;
         let size = bytes.len() as u64;
-        trials.push(Trial { quality: guess, bytes });
+        trials.push(Trial {
+            quality: guess,
+            bytes,
+        });
         if window.contains(size) {
             let Some(found) = trials.pop() else { break };
             return Ok(EncodedPhoto {
@@ -195,7 +210,11 @@ fn next_guess(trials: &[Trial], target: f64, low: u8, high: u8) -> u8 {
     let slope = if trials.len() >= 2 {
         let previous = point(&trials[trials.len() - 2]);
         let slope = (last.1 - previous.1) / (last.0 - previous.0);
-        if slope.is_finite() && slope < 0.0 { slope } else { TYPICAL_SIZE_SLOPE }
+        if slope.is_finite() && slope < 0.0 {
+            slope
+        } else {
+            TYPICAL_SIZE_SLOPE
+        }
     } else {
         TYPICAL_SIZE_SLOPE
     };
@@ -207,7 +226,12 @@ fn next_guess(trials: &[Trial], target: f64, low: u8, high: u8) -> u8 {
     guess
 }
 
-fn byte_window_failure(trials: &[Trial], window: ByteWindow, quality_min: u8, quality_max: u8) -> StandardizeFailure {
+fn byte_window_failure(
+    trials: &[Trial],
+    window: ByteWindow,
+    quality_min: u8,
+    quality_max: u8,
+) -> StandardizeFailure {
     let distance = |bytes: u64| {
         if bytes < window.min_bytes {
             window.min_bytes - bytes
@@ -233,7 +257,11 @@ mod tests {
     /// A textured synthetic portrait-like image: smooth gradients plus deterministic noise.
     fn textured(width: u32, height: u32) -> RgbImage {
         RgbImage::from_fn(width, height, |x, y| {
-            let noise = (x.wrapping_mul(2_654_435_761).wrapping_add(y.wrapping_mul(40_503)) >> 13) % 48;
+            let noise = (x
+                .wrapping_mul(2_654_435_761)
+                .wrapping_add(y.wrapping_mul(40_503))
+                >> 13)
+                % 48;
             image::Rgb([
                 (x * 200 / width + noise) as u8,
                 (y * 200 / height + noise / 2) as u8,
@@ -243,7 +271,10 @@ mod tests {
     }
 
     fn profile(name: &str) -> PhotoSpec {
-        builtin_profiles().into_iter().find(|p| p.name == name).unwrap()
+        builtin_profiles()
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap()
     }
 
     #[test]
@@ -282,7 +313,11 @@ mod tests {
         });
         let error = encode_photo(&textured(64, 64), &spec).unwrap_err();
         match error.failures() {
-            [StandardizeFailure::ByteWindow { closest_quality, .. }] => assert_eq!(*closest_quality, 95),
+            [
+                StandardizeFailure::ByteWindow {
+                    closest_quality, ..
+                },
+            ] => assert_eq!(*closest_quality, 95),
             other => panic!("{other:?}"),
         }
     }
@@ -308,6 +343,9 @@ mod tests {
     #[test]
     fn encoding_is_deterministic() {
         let photo = textured(120, 160);
-        assert_eq!(encode_jpeg(&photo, 77, 300).unwrap(), encode_jpeg(&photo, 77, 300).unwrap());
+        assert_eq!(
+            encode_jpeg(&photo, 77, 300).unwrap(),
+            encode_jpeg(&photo, 77, 300).unwrap()
+        );
     }
 }

@@ -78,10 +78,17 @@ impl fmt::Display for CaptureEdge {
 pub enum StandardizeFailure {
     #[error("no face found")]
     NoFace,
-    #[error("the person segmentation does not cover the face, so the top of the head cannot be found")]
+    #[error(
+        "the person segmentation does not cover the face, so the top of the head cannot be found"
+    )]
     NoPerson,
-    #[error("the photo would need pixels beyond the {edge} edge of the capture ({overshoot_px:.0} px)")]
-    FaceCutOff { edge: CaptureEdge, overshoot_px: f32 },
+    #[error(
+        "the photo would need pixels beyond the {edge} edge of the capture ({overshoot_px:.0} px)"
+    )]
+    FaceCutOff {
+        edge: CaptureEdge,
+        overshoot_px: f32,
+    },
     #[error("the face is too small: the photo would need {required_upscale:.2}x upscaling")]
     LowResolution { required_upscale: f32 },
     #[error("{measure} is {value:.2}, outside {band}")]

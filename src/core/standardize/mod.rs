@@ -155,9 +155,17 @@ pub struct StandardizeInput<'a> {
 
 /// Runs every step. The self-check uses the capture's face points mapped through the crop and the
 /// crown and background measured from the photo's own pixels.
-pub fn standardize(input: &StandardizeInput<'_>, settings: &StandardizeSettings) -> Result<StandardizedPhoto, StandardizeError> {
+pub fn standardize(
+    input: &StandardizeInput<'_>,
+    settings: &StandardizeSettings,
+) -> Result<StandardizedPhoto, StandardizeError> {
     let capture_size = SizePx::new(input.capture.width(), input.capture.height());
-    let whole = Rect::new(0.0, 0.0, capture_size.width as f32, capture_size.height as f32);
+    let whole = Rect::new(
+        0.0,
+        0.0,
+        capture_size.width as f32,
+        capture_size.height as f32,
+    );
     let head = measure_head(input.analysis, input.mask, whole, input.spec, settings)?;
     let plan = plan_crop(&head, capture_size, input.spec, settings)?;
     let photo_mask = mask_to_photo(input.mask, whole, &plan)?;

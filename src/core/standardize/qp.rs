@@ -33,7 +33,13 @@ impl Constraint {
     }
 
     fn scale_at(&self, x: &[f64; DIM]) -> f64 {
-        1.0 + self.bound.abs() + self.coef.iter().zip(x).map(|(c, v)| (c * v).abs()).sum::<f64>()
+        1.0 + self.bound.abs()
+            + self
+                .coef
+                .iter()
+                .zip(x)
+                .map(|(c, v)| (c * v).abs())
+                .sum::<f64>()
     }
 
     fn satisfied(&self, x: &[f64; DIM]) -> bool {
@@ -107,7 +113,11 @@ pub fn minimize(objective: &Objective, constraints: &[Constraint]) -> Option<[f6
 
 /// The minimiser of the objective on the affine set where the `active` constraints hold with equality
 /// (KKT system), or `None` when that system is singular.
-fn solve_equality(objective: &Objective, constraints: &[Constraint], active: &[usize]) -> Option<[f64; DIM]> {
+fn solve_equality(
+    objective: &Objective,
+    constraints: &[Constraint],
+    active: &[usize],
+) -> Option<[f64; DIM]> {
     const MAX: usize = 2 * DIM;
     let size = DIM + active.len();
     let mut matrix = [[0.0_f64; MAX + 1]; MAX];
@@ -129,7 +139,10 @@ fn solve_equality(objective: &Objective, constraints: &[Constraint], active: &[u
 
 /// Gaussian elimination with partial pivoting on the leading `size` rows (right-hand side in the last
 /// column).
-fn gauss_solve<const R: usize, const C: usize>(matrix: &mut [[f64; C]; R], size: usize) -> Option<[f64; R]> {
+fn gauss_solve<const R: usize, const C: usize>(
+    matrix: &mut [[f64; C]; R],
+    size: usize,
+) -> Option<[f64; R]> {
     let rhs = C - 1;
     let scale = matrix
         .iter()
@@ -138,7 +151,8 @@ fn gauss_solve<const R: usize, const C: usize>(matrix: &mut [[f64; C]; R], size:
         .fold(0.0_f64, |acc, v| acc.max(v.abs()))
         .max(f64::MIN_POSITIVE);
     for col in 0..size {
-        let pivot_row = (col..size).max_by(|&a, &b| matrix[a][col].abs().total_cmp(&matrix[b][col].abs()))?;
+        let pivot_row =
+            (col..size).max_by(|&a, &b| matrix[a][col].abs().total_cmp(&matrix[b][col].abs()))?;
         if matrix[pivot_row][col].abs() <= SINGULAR_PIVOT * scale {
             return None;
         }
@@ -185,7 +199,9 @@ mod tests {
     #[test]
     fn unconstrained_minimum_is_the_target() {
         let x = minimize(&unit_objective([1.0, -2.0, 3.0]), &[]).unwrap();
-        assert!((x[0] - 1.0).abs() < 1e-9 && (x[1] + 2.0).abs() < 1e-9 && (x[2] - 3.0).abs() < 1e-9);
+        assert!(
+            (x[0] - 1.0).abs() < 1e-9 && (x[1] + 2.0).abs() < 1e-9 && (x[2] - 3.0).abs() < 1e-9
+        );
     }
 
     #[test]
@@ -200,7 +216,10 @@ mod tests {
             Constraint::new([0.0, 0.0, 1.0], -1.0),
         ];
         let x = minimize(&unit_objective([1.0, 1.0, 1.0]), &corner).unwrap();
-        assert!(x[0].abs() < 1e-9 && x[1].abs() < 1e-9 && (x[2] + 1.0).abs() < 1e-9, "{x:?}");
+        assert!(
+            x[0].abs() < 1e-9 && x[1].abs() < 1e-9 && (x[2] + 1.0).abs() < 1e-9,
+            "{x:?}"
+        );
     }
 
     #[test]

@@ -34,7 +34,11 @@ struct Raster<'a> {
 
 impl Raster<'_> {
     fn pixel_type(&self) -> PixelType {
-        if self.channels == 1 { PixelType::U8 } else { PixelType::U8x3 }
+        if self.channels == 1 {
+            PixelType::U8
+        } else {
+            PixelType::U8x3
+        }
     }
 }
 
@@ -53,8 +57,15 @@ pub fn render_photo(capture: &RgbImage, plan: &CropPlan) -> Result<RgbImage, Sta
 }
 
 /// A person mask covering `mask_region` (capture pixels) resampled into photo pixels.
-pub fn mask_to_photo(mask: &PersonMask, mask_region: Rect, plan: &CropPlan) -> Result<PersonMask, StandardizeError> {
-    if mask.alpha.len() != mask.width as usize * mask.height as usize || mask.width == 0 || mask.height == 0 {
+pub fn mask_to_photo(
+    mask: &PersonMask,
+    mask_region: Rect,
+    plan: &CropPlan,
+) -> Result<PersonMask, StandardizeError> {
+    if mask.alpha.len() != mask.width as usize * mask.height as usize
+        || mask.width == 0
+        || mask.height == 0
+    {
         return Err(StandardizeError::InvalidInput(format!(
             "mask of {}x{} holds {} values",
             mask.width,
@@ -98,7 +109,11 @@ pub fn crop_bounds_size(plan: &CropPlan) -> SizePx {
 }
 
 /// Resamples `raster`, which covers `region` of the capture, into the photo.
-fn resample(raster: &Raster<'_>, region: Rect, plan: &CropPlan) -> Result<Vec<u8>, StandardizeError> {
+fn resample(
+    raster: &Raster<'_>,
+    region: Rect,
+    plan: &CropPlan,
+) -> Result<Vec<u8>, StandardizeError> {
     if region.width <= 0.0 || region.height <= 0.0 {
         return Err(StandardizeError::InvalidInput("empty source region".into()));
     }
@@ -110,7 +125,12 @@ fn resample(raster: &Raster<'_>, region: Rect, plan: &CropPlan) -> Result<Vec<u8
     let top = ((bounds.y - region.y) * to_buffer_y).clamp(0.0, raster.height as f32);
     let right = ((bounds.right() - region.x) * to_buffer_x).clamp(left, raster.width as f32);
     let bottom = ((bounds.bottom() - region.y) * to_buffer_y).clamp(top, raster.height as f32);
-    let box_in_buffer = Rect::new(left, top, (right - left).max(MIN_CROP_PX), (bottom - top).max(MIN_CROP_PX));
+    let box_in_buffer = Rect::new(
+        left,
+        top,
+        (right - left).max(MIN_CROP_PX),
+        (bottom - top).max(MIN_CROP_PX),
+    );
     let photo = plan.photo_size;
     if plan.transform.rotation_deg.abs() < UPRIGHT_EPSILON_DEG {
         return resize_region(raster, box_in_buffer, photo);
@@ -134,7 +154,9 @@ fn resample(raster: &Raster<'_>, region: Rect, plan: &CropPlan) -> Result<Vec<u8
     let mut out = vec![0_u8; photo.width as usize * photo.height as usize * raster.channels];
     for (index, pixel) in out.chunks_exact_mut(raster.channels).enumerate() {
         let (x, y) = (index % photo.width as usize, index / photo.width as usize);
-        let capture = plan.transform.to_capture(Point::new(x as f32 + 0.5, y as f32 + 0.5));
+        let capture = plan
+            .transform
+            .to_capture(Point::new(x as f32 + 0.5, y as f32 + 0.5));
         let bx = ((capture.x - region.x) * to_buffer_x - box_in_buffer.x) * mid_x - 0.5;
         let by = ((capture.y - region.y) * to_buffer_y - box_in_buffer.y) * mid_y - 0.5;
         bilinear_into(&mid_raster, bx, by, pixel);
@@ -143,9 +165,18 @@ fn resample(raster: &Raster<'_>, region: Rect, plan: &CropPlan) -> Result<Vec<u8
 }
 
 /// Crops `crop` (buffer pixels) out of the raster and resizes it to `size` (Lanczos3).
-fn resize_region(raster: &Raster<'_>, crop: Rect, size: SizePx) -> Result<Vec<u8>, StandardizeError> {
-    let source = ImageRef::new(raster.width, raster.height, raster.data, raster.pixel_type())
-        .map_err(|error| StandardizeError::Resize(error.to_string()))?;
+fn resize_region(
+    raster: &Raster<'_>,
+    crop: Rect,
+    size: SizePx,
+) -> Result<Vec<u8>, StandardizeError> {
+    let source = ImageRef::new(
+        raster.width,
+        raster.height,
+        raster.data,
+        raster.pixel_type(),
+    )
+    .map_err(|error| StandardizeError::Resize(error.to_string()))?;
     let mut target = Image::new(size.width, size.height, raster.pixel_type());
     // Clamp in f64, where the resizer checks bounds: f32 round-off may not push the box past the edge.
     let (source_w, source_h) = (f64::from(raster.width), f64::from(raster.height));
@@ -171,7 +202,8 @@ fn bilinear_into(raster: &Raster<'_>, x: f32, y: f32, out: &mut [u8]) {
     let x1 = (x0 + 1).min(raster.width as usize - 1);
     let y1 = (y0 + 1).min(raster.height as usize - 1);
     let stride = raster.width as usize * raster.channels;
-    let at = |x: usize, y: usize, c: usize| f32::from(raster.data[y * stride + x * raster.channels + c]);
+    let at =
+        |x: usize, y: usize, c: usize| f32::from(raster.data[y * stride + x * raster.channels + c]);
     for (c, value) in out.iter_mut().enumerate() {
         let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
         let bottom = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
@@ -207,14 +239,22 @@ mod tests {
 
     /// A capture whose pixel value encodes its column (R) and row (G) in 4-px steps.
     fn ramp(width: u32, height: u32) -> RgbImage {
-        RgbImage::from_fn(width, height, |x, y| image::Rgb([(x / 4) as u8, (y / 4) as u8, 128]))
+        RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x / 4) as u8, (y / 4) as u8, 128])
+        })
     }
 
     #[test]
     fn upright_crop_takes_the_planned_region() {
         let capture = ramp(800, 800);
         // Scale 0.5, offset (50, 100): photo (0,0) is capture (100, 200).
-        let plan = plan(0.5, 0.0, Point::new(50.0, 100.0), Point::new(400.0, 400.0), SizePx::new(100, 120));
+        let plan = plan(
+            0.5,
+            0.0,
+            Point::new(50.0, 100.0),
+            Point::new(400.0, 400.0),
+            SizePx::new(100, 120),
+        );
         let photo = render_photo(&capture, &plan).unwrap();
         assert_eq!(photo.dimensions(), (100, 120));
         let p = photo.get_pixel(50, 60); // capture (201, 321)
@@ -225,13 +265,27 @@ mod tests {
     #[test]
     fn rotated_crop_follows_the_transform() {
         let capture = ramp(800, 800);
-        let plan = plan(0.5, 10.0, Point::new(100.0, 100.0), Point::new(400.0, 400.0), SizePx::new(100, 120));
+        let plan = plan(
+            0.5,
+            10.0,
+            Point::new(100.0, 100.0),
+            Point::new(400.0, 400.0),
+            SizePx::new(100, 120),
+        );
         let photo = render_photo(&capture, &plan).unwrap();
         for (x, y) in [(10_u32, 10_u32), (50, 60), (90, 110)] {
-            let capture_point = plan.transform.to_capture(Point::new(x as f32 + 0.5, y as f32 + 0.5));
+            let capture_point = plan
+                .transform
+                .to_capture(Point::new(x as f32 + 0.5, y as f32 + 0.5));
             let p = photo.get_pixel(x, y);
-            assert!((f32::from(p[0]) - capture_point.x / 4.0).abs() <= 1.5, "{x},{y}: {p:?} vs {capture_point:?}");
-            assert!((f32::from(p[1]) - capture_point.y / 4.0).abs() <= 1.5, "{x},{y}: {p:?} vs {capture_point:?}");
+            assert!(
+                (f32::from(p[0]) - capture_point.x / 4.0).abs() <= 1.5,
+                "{x},{y}: {p:?} vs {capture_point:?}"
+            );
+            assert!(
+                (f32::from(p[1]) - capture_point.y / 4.0).abs() <= 1.5,
+                "{x},{y}: {p:?} vs {capture_point:?}"
+            );
         }
     }
 
@@ -246,7 +300,13 @@ mod tests {
         }
         let region = Rect::new(0.0, 0.0, 800.0, 800.0);
         // Photo covers capture x 200..600: the person boundary (x=400) is photo column 100.
-        let plan = plan(0.5, 0.0, Point::new(100.0, 100.0), Point::new(400.0, 400.0), SizePx::new(200, 100));
+        let plan = plan(
+            0.5,
+            0.0,
+            Point::new(100.0, 100.0),
+            Point::new(400.0, 400.0),
+            SizePx::new(200, 100),
+        );
         let photo_mask = mask_to_photo(&mask, region, &plan).unwrap();
         assert_eq!(photo_mask.get(90, 50), 0);
         assert_eq!(photo_mask.get(110, 50), 255);
@@ -259,7 +319,13 @@ mod tests {
             height: 10,
             alpha: vec![0; 5],
         };
-        let plan = plan(0.5, 0.0, Point::default(), Point::default(), SizePx::new(10, 10));
+        let plan = plan(
+            0.5,
+            0.0,
+            Point::default(),
+            Point::default(),
+            SizePx::new(10, 10),
+        );
         assert!(mask_to_photo(&mask, Rect::new(0.0, 0.0, 10.0, 10.0), &plan).is_err());
     }
 }

@@ -83,7 +83,11 @@ pub fn self_check(
     let crown = if replaced {
         crown_from_pixels(photo, background, &query)
     } else {
-        crown_from_mask(mask, Rect::new(0.0, 0.0, size.width as f32, size.height as f32), &query)
+        crown_from_mask(
+            mask,
+            Rect::new(0.0, 0.0, size.width as f32, size.height as f32),
+            &query,
+        )
     };
     // Hair running out of the top edge has its crown at (or above) row 0.
     let crown_px = crown.map_or(0.0, |point| point.y);
@@ -98,7 +102,11 @@ pub fn self_check(
     let mut failures: Vec<StandardizeFailure> = band_values(&geometry, spec)
         .into_iter()
         .filter(|(_, band, value)| !band.contains(*value))
-        .map(|(measure, band, value)| StandardizeFailure::OutOfBand { measure, value, band })
+        .map(|(measure, band, value)| StandardizeFailure::OutOfBand {
+            measure,
+            value,
+            band,
+        })
         .collect();
     if replaced
         && let Some(delta_e) = background_delta_e
@@ -117,20 +125,39 @@ pub fn self_check(
 }
 
 /// Every band the profile states, with the photo's value for it.
-pub fn band_values(geometry: &PhotoGeometry, spec: &PhotoSpec) -> Vec<(GeometryMeasure, Band, f32)> {
+pub fn band_values(
+    geometry: &PhotoGeometry,
+    spec: &PhotoSpec,
+) -> Vec<(GeometryMeasure, Band, f32)> {
     let (w, h) = (spec.width_px as f32, spec.height_px as f32);
     let bands = &spec.geometry;
     let tolerance = bands.center_tolerance_frac;
     let candidates = [
-        (GeometryMeasure::CrownFromTopPx, bands.crown_from_top_px, geometry.crown_px),
-        (GeometryMeasure::EyeLineFromTopPx, bands.eye_line_from_top_px, geometry.eye_line_px),
-        (GeometryMeasure::EyeLineFromBottomPx, bands.eye_line_from_bottom_px, h - geometry.eye_line_px),
+        (
+            GeometryMeasure::CrownFromTopPx,
+            bands.crown_from_top_px,
+            geometry.crown_px,
+        ),
+        (
+            GeometryMeasure::EyeLineFromTopPx,
+            bands.eye_line_from_top_px,
+            geometry.eye_line_px,
+        ),
+        (
+            GeometryMeasure::EyeLineFromBottomPx,
+            bands.eye_line_from_bottom_px,
+            h - geometry.eye_line_px,
+        ),
         (
             GeometryMeasure::EyeLineFromBottomFrac,
             bands.eye_line_from_bottom_frac,
             (h - geometry.eye_line_px) / h,
         ),
-        (GeometryMeasure::FaceWidthPx, bands.face_width_px, geometry.face_width_px),
+        (
+            GeometryMeasure::FaceWidthPx,
+            bands.face_width_px,
+            geometry.face_width_px,
+        ),
         (
             GeometryMeasure::HeadHeightFrac,
             bands.head_height_frac,

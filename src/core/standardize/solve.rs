@@ -82,12 +82,18 @@ pub fn solve_crop(
 }
 
 impl Problem {
-    fn new(head: &HeadMeasure, capture: SizePx, spec: &PhotoSpec, settings: &StandardizeSettings) -> Self {
-        let rotation_deg = if spec.allow_rotation && head.roll_deg.abs() >= settings.roll_correction_min_deg {
-            head.roll_deg
-        } else {
-            0.0
-        };
+    fn new(
+        head: &HeadMeasure,
+        capture: SizePx,
+        spec: &PhotoSpec,
+        settings: &StandardizeSettings,
+    ) -> Self {
+        let rotation_deg =
+            if spec.allow_rotation && head.roll_deg.abs() >= settings.roll_correction_min_deg {
+                head.roll_deg
+            } else {
+                0.0
+            };
         let pivot = head.eye_mid();
         let frame = PhotoTransform {
             scale: 1.0,
@@ -105,19 +111,44 @@ impl Problem {
         let mut terms = Vec::new();
         let mut add = |measure, band: Option<Band>, g: [f64; DIM], g0: f64| {
             if let Some(band) = band {
-                terms.push(BandTerm { measure, g, g0, band });
+                terms.push(BandTerm {
+                    measure,
+                    g,
+                    g0,
+                    band,
+                });
             }
         };
-        add(GeometryMeasure::CrownFromTopPx, geometry.crown_from_top_px, [crown, -1.0, 0.0], 0.0);
-        add(GeometryMeasure::EyeLineFromTopPx, geometry.eye_line_from_top_px, [eye, -1.0, 0.0], 0.0);
-        add(GeometryMeasure::EyeLineFromBottomPx, geometry.eye_line_from_bottom_px, [-eye, 1.0, 0.0], h);
+        add(
+            GeometryMeasure::CrownFromTopPx,
+            geometry.crown_from_top_px,
+            [crown, -1.0, 0.0],
+            0.0,
+        );
+        add(
+            GeometryMeasure::EyeLineFromTopPx,
+            geometry.eye_line_from_top_px,
+            [eye, -1.0, 0.0],
+            0.0,
+        );
+        add(
+            GeometryMeasure::EyeLineFromBottomPx,
+            geometry.eye_line_from_bottom_px,
+            [-eye, 1.0, 0.0],
+            h,
+        );
         add(
             GeometryMeasure::EyeLineFromBottomFrac,
             geometry.eye_line_from_bottom_frac,
             [-eye / h, 1.0 / h, 0.0],
             1.0,
         );
-        add(GeometryMeasure::FaceWidthPx, geometry.face_width_px, [face, 0.0, 0.0], 0.0);
+        add(
+            GeometryMeasure::FaceWidthPx,
+            geometry.face_width_px,
+            [face, 0.0, 0.0],
+            0.0,
+        );
         add(
             GeometryMeasure::HeadHeightFrac,
             geometry.head_height_frac,
@@ -159,7 +190,11 @@ impl Problem {
         let mut objective = Objective::default();
         for term in &self.terms {
             let half = (f64::from(term.band.width()) / 2.0).max(MIN_BAND_HALF_WIDTH);
-            objective.add_square(term.g, term.g0 - f64::from(term.band.mid()), 1.0 / (half * half));
+            objective.add_square(
+                term.g,
+                term.g0 - f64::from(term.band.mid()),
+                1.0 / (half * half),
+            );
         }
         for (g, g0, target, half) in &self.soft {
             let half = half.max(MIN_BAND_HALF_WIDTH);
@@ -174,7 +209,10 @@ impl Problem {
         let mut rows = Vec::with_capacity(self.terms.len() * 2);
         for term in &self.terms {
             let margin = f64::from(term.band.width() * margin_frac);
-            let (lo, hi) = (f64::from(term.band.min) + margin, f64::from(term.band.max) - margin);
+            let (lo, hi) = (
+                f64::from(term.band.min) + margin,
+                f64::from(term.band.max) - margin,
+            );
             rows.push(Constraint::new(term.g, hi - term.g0));
             rows.push(Constraint::new(term.g.map(|v| -v), term.g0 - lo));
         }
@@ -185,14 +223,26 @@ impl Problem {
     /// multiplied by `s`.
     fn bound_constraints(&self, slack_px: f64) -> Vec<Constraint> {
         let mut rows = Vec::with_capacity(16);
-        let (cap_w, cap_h) = (f64::from(self.capture.width), f64::from(self.capture.height));
+        let (cap_w, cap_h) = (
+            f64::from(self.capture.width),
+            f64::from(self.capture.height),
+        );
         for corner in self.corner_rows() {
-            let CornerRow { x: (gx, cx), y: (gy, cy) } = corner;
+            let CornerRow {
+                x: (gx, cx),
+                y: (gy, cy),
+            } = corner;
             // −slack ≤ px ≤ cap_w + slack, times s (same for y).
             rows.push(Constraint::new([-gx[0] - slack_px, -gx[1], -gx[2]], cx));
-            rows.push(Constraint::new([gx[0] - cap_w - slack_px, gx[1], gx[2]], -cx));
+            rows.push(Constraint::new(
+                [gx[0] - cap_w - slack_px, gx[1], gx[2]],
+                -cx,
+            ));
             rows.push(Constraint::new([-gy[0] - slack_px, -gy[1], -gy[2]], cy));
-            rows.push(Constraint::new([gy[0] - cap_h - slack_px, gy[1], gy[2]], -cy));
+            rows.push(Constraint::new(
+                [gy[0] - cap_h - slack_px, gy[1], gy[2]],
+                -cy,
+            ));
         }
         rows
     }
@@ -253,7 +303,8 @@ impl Problem {
             let mut smallest = Objective::default();
             smallest.add_square([1.0, 0.0, 0.0], 0.0, 1.0);
             smallest.add_ridge([RIDGE_WEIGHT; DIM]);
-            let required = qp::minimize(&smallest, &[bands, positive].concat()).map_or(x_bands[0], |x| x[0]);
+            let required =
+                qp::minimize(&smallest, &[bands, positive].concat()).map_or(x_bands[0], |x| x[0]);
             return vec![StandardizeFailure::LowResolution {
                 required_upscale: required as f32,
             }];
@@ -265,7 +316,12 @@ impl Problem {
 
     /// The solution that leaves the capture least: bisection on how far the capture would have to
     /// grow on every side for the bands to fit, starting from `fallback` (which fits some growth).
-    fn least_cut(&self, objective: &Objective, hard: &[Constraint], fallback: [f64; DIM]) -> [f64; DIM] {
+    fn least_cut(
+        &self,
+        objective: &Objective,
+        hard: &[Constraint],
+        fallback: [f64; DIM],
+    ) -> [f64; DIM] {
         let corners = self.transform(&fallback).crop_corners(self.photo);
         let (cap_w, cap_h) = (self.capture.width as f32, self.capture.height as f32);
         let worst = corners
@@ -289,7 +345,11 @@ impl Problem {
     }
 
     /// The bands violated at the best compromise when the bands cannot all hold at once.
-    fn band_conflicts(&self, objective: &Objective, positive: &[Constraint]) -> Vec<StandardizeFailure> {
+    fn band_conflicts(
+        &self,
+        objective: &Objective,
+        positive: &[Constraint],
+    ) -> Vec<StandardizeFailure> {
         let Some(x) = qp::minimize(objective, positive) else {
             return Vec::new();
         };
@@ -311,9 +371,15 @@ impl Problem {
         let corners = self.transform(x).crop_corners(self.photo);
         let (cap_w, cap_h) = (self.capture.width as f32, self.capture.height as f32);
         let min_x = corners.iter().map(|p| p.x).fold(f32::INFINITY, f32::min);
-        let max_x = corners.iter().map(|p| p.x).fold(f32::NEG_INFINITY, f32::max);
+        let max_x = corners
+            .iter()
+            .map(|p| p.x)
+            .fold(f32::NEG_INFINITY, f32::max);
         let min_y = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
-        let max_y = corners.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max);
+        let max_y = corners
+            .iter()
+            .map(|p| p.y)
+            .fold(f32::NEG_INFINITY, f32::max);
         let overshoots = [
             (CaptureEdge::Top, -min_y),
             (CaptureEdge::Bottom, max_y - cap_h),
