@@ -11,13 +11,13 @@ use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
-    self, FacePoints, FinishInput, StandardizeError, StandardizeFailure, StandardizeSettings,
-    StandardizedPhoto,
+    self, FacePoints, FinishInput, HeadMeasure, StandardizeError, StandardizeFailure,
+    StandardizeSettings, StandardizedPhoto,
 };
 use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
 
-/// Long side of the whole-capture mask the crown is searched in, px. At 512 px a 1350-px capture's mask
-/// pixel is 2.6 capture px, under 1.5 photo px at the scales ID photos use; refining it costs a few ms.
+/// Longest side of the refined crown-band mask, px: the band is refined at capture resolution up to
+/// this size (a band is about 0.6 x 0.35 face widths, so this caps only very large faces).
 pub const CROWN_MASK_LONG_SIDE_PX: u32 = 512;
 
 /// Errors of the standardizer: a model failed, or the photo could not be made.
@@ -80,22 +80,7 @@ pub fn standardize_analyzed(
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
     let capture_size = SizePx::new(capture.width(), capture.height());
-    let whole = Rect::new(
-        0.0,
-        0.0,
-        capture_size.width as f32,
-        capture_size.height as f32,
-    );
-    if seen.analysis.mesh.is_none() {
-        return Err(StandardizeError::from(StandardizeFailure::NoFace).into());
-    }
-    let crown_mask = vision.refine_mask(
-        capture,
-        &seen.segmentation,
-        whole,
-        crown_mask_size(capture_size),
-    )?;
-    let head = standardize::measure_head(&seen.analysis, &crown_mask, whole, spec, settings)?;
+    let head = measure_head(vision, capture, seen, spec, settings)?;
     let plan = standardize::plan_crop(&head, capture_size, spec, settings)?;
     let photo_mask = photo_mask(vision, capture, &seen.segmentation, &plan)?;
     let finished = standardize::finish_photo(&FinishInput {
@@ -106,7 +91,8 @@ pub fn standardize_analyzed(
         spec,
         background,
     })?;
-    let again = vision.analyze(&finished.pixels, AnalyzeMode::Capture)?;
+    // The photo is a tight portrait: one detector pass finds the face (no central-crop retry needed).
+    let again = vision.analyze(&finished.pixels, AnalyzeMode::Frame)?;
     let Some(mesh) = again.mesh.as_ref() else {
         // The photo no longer shows a face vision can find: never a silent success.
         let mut photo = finished;
@@ -119,16 +105,63 @@ pub fn standardize_analyzed(
     ))
 }
 
-/// Size of the whole-capture mask used for the crown.
-fn crown_mask_size(capture: SizePx) -> SizePx {
-    let long = capture.width.max(capture.height).max(1);
-    if long <= CROWN_MASK_LONG_SIDE_PX {
-        return capture;
+/// Eyes, chin and face width from the mesh; the crown first on the segmenter's coarse mask, then
+/// sharpened on a mask refined only in a band around that first estimate (a few thousand pixels instead
+/// of the whole capture).
+fn measure_head(
+    vision: &mut Vision,
+    capture: &RgbImage,
+    seen: &CaptureVision,
+    spec: &PhotoSpec,
+    settings: &StandardizeSettings,
+) -> Result<HeadMeasure, StandardizerError> {
+    let mesh = seen
+        .analysis
+        .mesh
+        .as_ref()
+        .ok_or_else(|| StandardizeError::from(StandardizeFailure::NoFace))?;
+    let query = standardize::capture_crown_query(&seen.analysis, spec, settings)?;
+    let whole = Rect::new(0.0, 0.0, capture.width() as f32, capture.height() as f32);
+    let rough = standardize::crown_from_mask(&coarse_mask(&seen.segmentation), whole, &query)
+        .map_err(StandardizeError::from)?;
+    let band = standardize::crown_band(&query, rough);
+    let band_mask = vision.refine_mask(
+        capture,
+        &seen.segmentation,
+        band.region,
+        band_mask_size(band.region),
+    )?;
+    let crown = match standardize::crown_from_mask(&band_mask, band.region, &band.query) {
+        Ok(crown) => crown,
+        // The walk left the band, not the capture, or lost the head: keep the coarse crown.
+        Err(StandardizeFailure::FaceCutOff { .. }) if !band.touches_top() => rough,
+        Err(StandardizeFailure::NoPerson) => rough,
+        Err(failure) => return Err(StandardizeError::from(failure).into()),
+    };
+    Ok(HeadMeasure::from_mesh(mesh, crown))
+}
+
+/// The segmenter's probabilities as a mask over the whole capture.
+fn coarse_mask(segmentation: &Segmentation) -> PersonMask {
+    let side = (segmentation.probability.len() as f64).sqrt() as u32;
+    PersonMask {
+        width: side,
+        height: side,
+        alpha: segmentation
+            .probability
+            .iter()
+            .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect(),
     }
-    let scale = CROWN_MASK_LONG_SIDE_PX as f32 / long as f32;
+}
+
+/// The band mask at capture resolution, its long side capped at [`CROWN_MASK_LONG_SIDE_PX`].
+fn band_mask_size(region: Rect) -> SizePx {
+    let long = region.width.max(region.height).max(1.0);
+    let scale = (CROWN_MASK_LONG_SIDE_PX as f32 / long).min(1.0);
     SizePx::new(
-        ((capture.width as f32 * scale).round() as u32).max(1),
-        ((capture.height as f32 * scale).round() as u32).max(1),
+        ((region.width * scale).round() as u32).max(1),
+        ((region.height * scale).round() as u32).max(1),
     )
 }
 

@@ -16,6 +16,7 @@ use crate::core::face::PersonMask;
 use crate::core::spec::Rgb8;
 
 use super::failure::StandardizeError;
+use super::sat::SummedArea;
 
 /// Box sizes of the two blur-fusion passes, photo pixels (90 then 6 px, Forte & Pitié 2021 reference
 /// code). ID photos (300–600 px) are of the order of the paper's images, and the refined mask's soft
@@ -25,7 +26,7 @@ const BLUR_FUSION_SMALL_BOX_PX: f32 = 6.0;
 /// Smallest box radius.
 const MIN_BOX_RADIUS: usize = 1;
 /// Guards the divisions of the estimator (value from the reference code).
-const BLUR_FUSION_EPSILON: f32 = 1e-5;
+const BLUR_FUSION_EPSILON: f64 = 1e-5;
 
 /// Statistics of the photo-space mask, kept with the record.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -106,181 +107,110 @@ pub fn replace_background(
         )));
     }
     let (w, h) = (width as usize, height as usize);
-    let alpha: Vec<f32> = mask.alpha.iter().map(|&a| f32::from(a) / 255.0).collect();
-    let image = planes(photo);
-    let large = box_radius(BLUR_FUSION_LARGE_BOX_PX);
-    let small = box_radius(BLUR_FUSION_SMALL_BOX_PX);
-    let first = blur_fusion(&image, &image, &image, &alpha, Size { w, h }, large);
-    let second = blur_fusion(
-        &image,
-        &first.foreground,
-        &first.background,
-        &alpha,
-        Size { w, h },
-        small,
-    );
-    let target = background.to_array().map(|c| f32::from(c) / 255.0);
+    let alpha: Vec<f64> = mask.alpha.iter().map(|&a| f64::from(a) / 255.0).collect();
+    let image: Vec<[f64; 3]> = photo
+        .pixels()
+        .map(|p| p.0.map(|c| f64::from(c) / 255.0))
+        .collect();
+    let foreground = estimate_foreground(&image, &alpha, w, h);
+    let target = background.to_array().map(|c| f64::from(c) / 255.0);
     let mut out = RgbImage::new(width, height);
     for (i, pixel) in out.pixels_mut().enumerate() {
         let a = alpha[i];
-        for c in 0..3 {
-            let value = if a >= 1.0 {
-                image[c][i]
-            } else {
-                a * second.foreground[c][i] + (1.0 - a) * target[c]
-            };
-            pixel[c] = (value * 255.0).round().clamp(0.0, 255.0) as u8;
-        }
+        let value = if a >= 1.0 {
+            image[i]
+        } else if a <= 0.0 {
+            target
+        } else {
+            let f = foreground[i];
+            [0, 1, 2].map(|c| a * f[c] + (1.0 - a) * target[c])
+        };
+        pixel.0 = value.map(|v| (v * 255.0).round().clamp(0.0, 255.0) as u8);
     }
     Ok(out)
-}
-
-#[derive(Clone, Copy)]
-struct Size {
-    w: usize,
-    h: usize,
-}
-
-type Planes = [Vec<f32>; 3];
-
-struct Estimate {
-    foreground: Planes,
-    background: Planes,
-}
-
-fn planes(photo: &RgbImage) -> Planes {
-    let n = photo.width() as usize * photo.height() as usize;
-    let mut out = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
-    for (i, pixel) in photo.pixels().enumerate() {
-        for c in 0..3 {
-            out[c][i] = f32::from(pixel[c]) / 255.0;
-        }
-    }
-    out
 }
 
 fn box_radius(box_px: f32) -> usize {
     ((box_px / 2.0).round() as usize).max(MIN_BOX_RADIUS)
 }
 
-/// One pass of the blur-fusion estimator.
-fn blur_fusion(
-    image: &Planes,
-    foreground: &Planes,
-    background: &Planes,
-    alpha: &[f32],
-    size: Size,
-    radius: usize,
-) -> Estimate {
-    let blurred_alpha = box_blur(alpha, size, radius);
-    let mut out_fg: Planes = [Vec::new(), Vec::new(), Vec::new()];
-    let mut out_bg: Planes = [Vec::new(), Vec::new(), Vec::new()];
-    for c in 0..3 {
-        let fg_alpha: Vec<f32> = foreground[c]
-            .iter()
-            .zip(alpha)
-            .map(|(f, a)| f * a)
-            .collect();
-        let bg_alpha: Vec<f32> = background[c]
-            .iter()
-            .zip(alpha)
-            .map(|(b, a)| b * (1.0 - a))
-            .collect();
-        let mut blurred_fg = box_blur(&fg_alpha, size, radius);
-        let mut blurred_bg = box_blur(&bg_alpha, size, radius);
-        for i in 0..alpha.len() {
-            blurred_fg[i] /= blurred_alpha[i] + BLUR_FUSION_EPSILON;
-            blurred_bg[i] /= (1.0 - blurred_alpha[i]) + BLUR_FUSION_EPSILON;
+/// Channels summed by the estimator: alpha, alpha·foreground (3), (1 − alpha)·background (3).
+const SUMS: usize = 7;
+
+/// Blur-fusion foreground colours, computed only where they matter: on soft pixels
+/// (0 < alpha < 1). Entries elsewhere are zero. The two passes use summed-area tables, so each box
+/// mean costs the same whatever its size, and only pixels near the edge are evaluated.
+fn estimate_foreground(image: &[[f64; 3]], alpha: &[f64], w: usize, h: usize) -> Vec<[f64; 3]> {
+    let n = w * h;
+    let mut foreground = vec![[0.0; 3]; n];
+    if !alpha.iter().any(|&a| a > 0.0 && a < 1.0) {
+        return foreground;
+    }
+    let large = box_radius(BLUR_FUSION_LARGE_BOX_PX);
+    let small = box_radius(BLUR_FUSION_SMALL_BOX_PX);
+    // Pixels the second pass reads: within `small` of a soft pixel.
+    let soft = SummedArea::<1>::build(w, h, |i| {
+        [f64::from(u8::from(alpha[i] > 0.0 && alpha[i] < 1.0))]
+    });
+    let near_edge: Vec<bool> = (0..n)
+        .map(|i| soft.mean(i % w, i / w, small)[0] > 0.0)
+        .collect();
+
+    // Pass 1 (large box): F = B = the photo itself.
+    let first = SummedArea::<SUMS>::build(w, h, |i| fused_terms(alpha[i], image[i], image[i]));
+    let mut first_fg = vec![[0.0; 3]; n];
+    let mut first_bg = vec![[0.0; 3]; n];
+    for i in (0..n).filter(|&i| near_edge[i]) {
+        let (fg, bg) = fuse(&first.mean(i % w, i / w, large), alpha[i], image[i]);
+        first_fg[i] = fg;
+        first_bg[i] = bg;
+    }
+    // Pass 2 (small box) on the first estimates, evaluated on the soft pixels only.
+    let second = SummedArea::<SUMS>::build(w, h, |i| {
+        if near_edge[i] {
+            fused_terms(alpha[i], first_fg[i], first_bg[i])
+        } else {
+            [0.0; SUMS]
         }
-        let estimate: Vec<f32> = (0..alpha.len())
-            .map(|i| {
-                let a = alpha[i];
-                let residual = image[c][i] - a * blurred_fg[i] - (1.0 - a) * blurred_bg[i];
-                (blurred_fg[i] + a * residual).clamp(0.0, 1.0)
-            })
-            .collect();
-        out_fg[c] = estimate;
-        out_bg[c] = blurred_bg;
+    });
+    for i in (0..n).filter(|&i| alpha[i] > 0.0 && alpha[i] < 1.0) {
+        foreground[i] = fuse(&second.mean(i % w, i / w, small), alpha[i], image[i]).0;
     }
-    Estimate {
-        foreground: out_fg,
-        background: out_bg,
-    }
+    foreground
 }
 
-/// Mean over a (2r+1)² window, truncated at the borders (each output divides by the pixels it covers).
-fn box_blur(src: &[f32], size: Size, radius: usize) -> Vec<f32> {
-    let Size { w, h } = size;
-    let mut horizontal = vec![0.0_f32; src.len()];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        let out = &mut horizontal[y * w..(y + 1) * w];
-        let mut sum: f32 = row[..radius.min(w - 1) + 1].iter().sum();
-        for x in 0..w {
-            let lo = x.saturating_sub(radius);
-            let hi = (x + radius).min(w - 1);
-            out[x] = sum / (hi - lo + 1) as f32;
-            if x + radius + 1 < w {
-                sum += row[x + radius + 1];
-            }
-            if x >= radius {
-                sum -= row[x - radius];
-            }
-        }
+/// The summed channels of one pixel.
+fn fused_terms(alpha: f64, foreground: [f64; 3], background: [f64; 3]) -> [f64; SUMS] {
+    [
+        alpha,
+        alpha * foreground[0],
+        alpha * foreground[1],
+        alpha * foreground[2],
+        (1.0 - alpha) * background[0],
+        (1.0 - alpha) * background[1],
+        (1.0 - alpha) * background[2],
+    ]
+}
+
+/// One blur-fusion step at a pixel from its window means: the local foreground and background
+/// colours, and the foreground solved from `I = αF + (1 − α)B` around them.
+fn fuse(means: &[f64; SUMS], alpha: f64, observed: [f64; 3]) -> ([f64; 3], [f64; 3]) {
+    let blurred_alpha = means[0];
+    let mut foreground = [0.0; 3];
+    let mut background = [0.0; 3];
+    for c in 0..3 {
+        let blurred_fg = means[1 + c] / (blurred_alpha + BLUR_FUSION_EPSILON);
+        let blurred_bg = means[4 + c] / ((1.0 - blurred_alpha) + BLUR_FUSION_EPSILON);
+        let residual = observed[c] - alpha * blurred_fg - (1.0 - alpha) * blurred_bg;
+        foreground[c] = (blurred_fg + alpha * residual).clamp(0.0, 1.0);
+        background[c] = blurred_bg;
     }
-    let mut out = vec![0.0_f32; src.len()];
-    let mut sums = vec![0.0_f32; w];
-    for y in 0..=radius.min(h - 1) {
-        for (s, v) in sums.iter_mut().zip(&horizontal[y * w..(y + 1) * w]) {
-            *s += v;
-        }
-    }
-    for y in 0..h {
-        let lo = y.saturating_sub(radius);
-        let hi = (y + radius).min(h - 1);
-        let count = (hi - lo + 1) as f32;
-        for (o, s) in out[y * w..(y + 1) * w].iter_mut().zip(&sums) {
-            *o = s / count;
-        }
-        if y + radius + 1 < h {
-            let add = &horizontal[(y + radius + 1) * w..(y + radius + 2) * w];
-            for (s, v) in sums.iter_mut().zip(add) {
-                *s += v;
-            }
-        }
-        if y >= radius {
-            let sub = &horizontal[(y - radius) * w..(y - radius + 1) * w];
-            for (s, v) in sums.iter_mut().zip(sub) {
-                *s -= v;
-            }
-        }
-    }
-    out
+    (foreground, background)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn box_blur_matches_a_direct_mean() {
-        let size = Size { w: 7, h: 5 };
-        let src: Vec<f32> = (0..35).map(|i| ((i * 37) % 11) as f32).collect();
-        let blurred = box_blur(&src, size, 2);
-        for y in 0..5_usize {
-            for x in 0..7_usize {
-                let mut sum = 0.0;
-                let mut count = 0.0;
-                for yy in y.saturating_sub(2)..=(y + 2).min(4) {
-                    for xx in x.saturating_sub(2)..=(x + 2).min(6) {
-                        sum += src[yy * 7 + xx];
-                        count += 1.0;
-                    }
-                }
-                assert!((blurred[y * 7 + x] - sum / count).abs() < 1e-4, "{x},{y}");
-            }
-        }
-    }
 
     /// A person (dark red square) over a green background, with a soft 8-px ramp of alpha at the edge
     /// whose pixels mix the two colours exactly as a camera would.

@@ -23,6 +23,7 @@ mod encode;
 mod failure;
 mod qp;
 mod render;
+mod sat;
 mod selfcheck;
 mod solve;
 mod transform;
@@ -36,7 +37,7 @@ use crate::core::spec::{PhotoSpec, Rgb8};
 
 pub use color::{Lab, delta_e76, srgb_to_lab};
 pub use composite::{MaskStats, despeckle_mask, replace_background};
-pub use crown::{CrownQuery, crown_from_mask, crown_from_pixels};
+pub use crown::{CrownBand, CrownQuery, crown_band, crown_from_mask, crown_from_pixels};
 pub use encode::{EncodedPhoto, EncodingRecord, encode_jpeg, encode_photo, encode_png};
 pub use failure::{CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure};
 pub use render::{crop_bounds, crop_bounds_size, mask_to_photo, render_photo};
@@ -106,6 +107,27 @@ impl StandardizedPhoto {
     }
 }
 
+/// The crown search for a capture's primary face, levelled when the profile will level the photo.
+pub fn capture_crown_query(
+    analysis: &FaceAnalysis,
+    spec: &PhotoSpec,
+    settings: &StandardizeSettings,
+) -> Result<CrownQuery, StandardizeError> {
+    let mesh = analysis.mesh.as_ref().ok_or(StandardizeFailure::NoFace)?;
+    if analysis.primary_face().is_none() {
+        return Err(StandardizeFailure::NoFace.into());
+    }
+    let points = FacePoints::from_mesh(mesh);
+    let level = spec.allow_rotation && mesh.roll_deg.abs() >= settings.roll_correction_min_deg;
+    Ok(CrownQuery {
+        image: analysis.image_size,
+        eye_mid: points.eye_mid(),
+        roll_deg: if level { mesh.roll_deg } else { 0.0 },
+        start_above_eyes_px: 0.0,
+        face_width_px: points.face_width_px,
+    })
+}
+
 /// Measures the head in a capture: mesh points from `analysis`, crown from `mask`, which covers
 /// `mask_region` of the capture at any resolution.
 pub fn measure_head(
@@ -115,18 +137,8 @@ pub fn measure_head(
     spec: &PhotoSpec,
     settings: &StandardizeSettings,
 ) -> Result<HeadMeasure, StandardizeError> {
+    let query = capture_crown_query(analysis, spec, settings)?;
     let mesh = analysis.mesh.as_ref().ok_or(StandardizeFailure::NoFace)?;
-    if analysis.primary_face().is_none() {
-        return Err(StandardizeFailure::NoFace.into());
-    }
-    let points = FacePoints::from_mesh(mesh);
-    let level = spec.allow_rotation && mesh.roll_deg.abs() >= settings.roll_correction_min_deg;
-    let query = CrownQuery {
-        image: analysis.image_size,
-        eye_mid: points.eye_mid(),
-        roll_deg: if level { mesh.roll_deg } else { 0.0 },
-        face_width_px: points.face_width_px,
-    };
     let crown = crown_from_mask(mask, mask_region, &query)?;
     Ok(HeadMeasure::from_mesh(mesh, crown))
 }

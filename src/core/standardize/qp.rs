@@ -12,6 +12,8 @@ pub const DIM: usize = 3;
 
 /// Feasibility slack, relative to the size of each constraint's terms.
 const FEASIBILITY_TOLERANCE: f64 = 1e-7;
+/// Multipliers above minus this count as non-negative (KKT dual feasibility up to round-off).
+const MULTIPLIER_TOLERANCE: f64 = 1e-9;
 /// Pivots smaller than this (relative to the matrix scale) mark a singular system.
 const SINGULAR_PIVOT: f64 = 1e-12;
 
@@ -73,42 +75,56 @@ impl Objective {
     }
 
     pub fn value(&self, x: &[f64; DIM]) -> f64 {
-        let mut total = 0.0;
-        for i in 0..DIM {
-            total += self.lin[i] * x[i];
-            for j in 0..DIM {
-                total += 0.5 * x[i] * self.quad[i][j] * x[j];
-            }
-        }
-        total
+        let linear = dot(&self.lin, x);
+        let quadratic: f64 = self
+            .quad
+            .iter()
+            .zip(x)
+            .map(|(row, xi)| xi * dot(row, x))
+            .sum();
+        linear + 0.5 * quadratic
     }
 }
 
 /// Minimises `objective` over `constraints`; `None` when no point satisfies them all.
 pub fn minimize(objective: &Objective, constraints: &[Constraint]) -> Option<[f64; DIM]> {
     let mut best: Option<([f64; DIM], f64)> = None;
-    let mut consider = |active: &[usize]| {
-        if let Some(x) = solve_equality(objective, constraints, active)
-            && constraints.iter().all(|c| c.satisfied(&x))
+    // Active sets by size; a feasible candidate whose multipliers are all non-negative satisfies the
+    // KKT conditions and is the optimum, so the search usually stops after a few candidates.
+    let mut consider = |active: &[usize]| -> bool {
+        let Some(candidate) = solve_equality(objective, constraints, active) else {
+            return false;
+        };
+        if !constraints.iter().all(|c| c.satisfied(&candidate.x)) {
+            return false;
+        }
+        if candidate
+            .multipliers
+            .iter()
+            .all(|&m| m >= -MULTIPLIER_TOLERANCE)
         {
-            let value = objective.value(&x);
-            if best.is_none_or(|(_, best_value)| value < best_value) {
-                best = Some((x, value));
-            }
+            best = Some((candidate.x, f64::NEG_INFINITY));
+            return true;
         }
+        let value = objective.value(&candidate.x);
+        if best.is_none_or(|(_, best_value)| value < best_value) {
+            best = Some((candidate.x, value));
+        }
+        false
     };
-    consider(&[]);
     let n = constraints.len();
-    for i in 0..n {
-        consider(&[i]);
-        for j in i + 1..n {
-            consider(&[i, j]);
-            for k in j + 1..n {
-                consider(&[i, j, k]);
-            }
-        }
-    }
+    // `||` stops at the first optimal candidate.
+    let _stopped_early = consider(&[])
+        || (0..n).any(|i| consider(&[i]))
+        || (0..n).any(|i| (i + 1..n).any(|j| consider(&[i, j])))
+        || (0..n).any(|i| (i + 1..n).any(|j| (j + 1..n).any(|k| consider(&[i, j, k]))));
     best.map(|(x, _)| x)
+}
+
+/// A stationary point on an affine set, with the Lagrange multipliers of its active constraints.
+struct Candidate {
+    x: [f64; DIM],
+    multipliers: [f64; DIM],
 }
 
 /// The minimiser of the objective on the affine set where the `active` constraints hold with equality
@@ -117,24 +133,32 @@ fn solve_equality(
     objective: &Objective,
     constraints: &[Constraint],
     active: &[usize],
-) -> Option<[f64; DIM]> {
+) -> Option<Candidate> {
     const MAX: usize = 2 * DIM;
     let size = DIM + active.len();
     let mut matrix = [[0.0_f64; MAX + 1]; MAX];
-    for i in 0..DIM {
-        matrix[i][..DIM].copy_from_slice(&objective.quad[i]);
-        matrix[i][MAX] = -objective.lin[i];
+    for (row, (quad, lin)) in matrix
+        .iter_mut()
+        .zip(objective.quad.iter().zip(&objective.lin))
+    {
+        row[..DIM].copy_from_slice(quad);
+        row[MAX] = -lin;
     }
-    for (row, &index) in active.iter().enumerate() {
+    for (offset, &index) in active.iter().enumerate() {
         let constraint = &constraints[index];
-        for i in 0..DIM {
-            matrix[DIM + row][i] = constraint.coef[i];
-            matrix[i][DIM + row] = constraint.coef[i];
+        for (i, &coef) in constraint.coef.iter().enumerate() {
+            matrix[DIM + offset][i] = coef;
+            matrix[i][DIM + offset] = coef;
         }
-        matrix[DIM + row][MAX] = constraint.bound;
+        matrix[DIM + offset][MAX] = constraint.bound;
     }
     let solution = gauss_solve(&mut matrix, size)?;
-    Some([solution[0], solution[1], solution[2]])
+    let mut multipliers = [0.0; DIM];
+    multipliers[..active.len()].copy_from_slice(&solution[DIM..DIM + active.len()]);
+    Some(Candidate {
+        x: [solution[0], solution[1], solution[2]],
+        multipliers,
+    })
 }
 
 /// Gaussian elimination with partial pivoting on the leading `size` rows (right-hand side in the last

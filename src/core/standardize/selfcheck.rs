@@ -78,6 +78,7 @@ pub fn self_check(
         image: size,
         eye_mid,
         roll_deg: 0.0,
+        start_above_eyes_px: 0.0,
         face_width_px: face.face_width_px,
     };
     let crown = if replaced {
