@@ -1,7 +1,7 @@
 //! The check catalogue's speed on this machine (issue 4 targets): the live subset on a 1280x720 frame,
 //! vision included, ≤ 25 ms; every check for one capture, vision included, ≤ 60 ms. Also the parts
 //! alone, to show what the checks add to vision. The full set reads the segmenter's coarse mask
-//! (`cli::check::coarse_person_mask`); edge refinement is the standardizer's business.
+//! (`Segmentation::coarse_person_mask`); edge refinement is the standardizer's business.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benches may panic on broken fixtures (house style)
 
@@ -9,7 +9,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use idbooth::cli::check::coarse_person_mask;
 use idbooth::core::checks::{self, CheckSet, CheckThresholds};
 use idbooth::core::spec::builtin_profiles;
 use idbooth::vision::{self, AnalyzeMode, Vision};
@@ -64,7 +63,10 @@ fn bench_checks(c: &mut Criterion) {
                     let analysis = vision
                         .analyze(image, AnalyzeMode::Capture)
                         .expect("analysis");
-                    let mask = coarse_person_mask(&vision.segment(image).expect("segmentation"));
+                    let mask = vision
+                        .segment(image)
+                        .expect("segmentation")
+                        .coarse_person_mask();
                     black_box(checks::run(
                         image,
                         &analysis,
@@ -97,7 +99,10 @@ fn bench_checks(c: &mut Criterion) {
         let analysis = vision
             .analyze(image, AnalyzeMode::Capture)
             .expect("analysis");
-        let mask = coarse_person_mask(&vision.segment(image).expect("segmentation"));
+        let mask = vision
+            .segment(image)
+            .expect("segmentation")
+            .coarse_person_mask();
         group.bench_function(format!("capture {name}: all checks alone"), |b| {
             b.iter(|| {
                 black_box(checks::run(

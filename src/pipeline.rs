@@ -68,7 +68,7 @@ pub fn process_capture(
     thresholds: &CheckThresholds,
 ) -> Result<Processed, PipelineError> {
     let seen = standardizer::analyze_capture(vision, capture)?;
-    let mask = crate::cli::check::coarse_person_mask(&seen.segmentation);
+    let mask = seen.segmentation.coarse_person_mask();
     let report = checks::run(
         capture,
         &seen.analysis,

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use idbooth::cli::check::coarse_person_mask;
 use idbooth::core::checks::{
     self, CheckCode, CheckSet, CheckStatus, CheckThresholds, QualityReport, Verdict,
 };
@@ -185,7 +184,7 @@ fn check_all() -> (Vec<Checked>, PhotoSpec, PhotoSpec) {
         .map(|row| {
             let image = load_image(&row.file).unwrap();
             let analysis = vision.analyze(&image, AnalyzeMode::Capture).unwrap();
-            let mask = coarse_person_mask(&vision.segment(&image).unwrap());
+            let mask = vision.segment(&image).unwrap().coarse_person_mask();
             let run = |spec: &PhotoSpec| {
                 checks::run(
                     &image,
@@ -319,7 +318,7 @@ fn every_result_carries_both_languages_and_every_failure_a_hint() {
     let spec = builtin_profiles().remove(0);
     let image = load_image(&fixtures().join("derived/bad_tilted_12deg_london_012.jpg")).unwrap();
     let analysis = vision.analyze(&image, AnalyzeMode::Capture).unwrap();
-    let mask = coarse_person_mask(&vision.segment(&image).unwrap());
+    let mask = vision.segment(&image).unwrap().coarse_person_mask();
     let report = checks::run(
         &image,
         &analysis,

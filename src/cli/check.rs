@@ -17,7 +17,7 @@ use crate::core::checks::{
 };
 use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::spec::PhotoSpec;
-use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
+use crate::vision::{AnalyzeMode, Vision, VisionError};
 
 /// Exit code when at least one file could not be checked.
 pub const EXIT_UNREADABLE: u8 = 2;
@@ -38,23 +38,7 @@ impl Analyzer for Vision {
     /// The segmenter's coarse mask: the checks erode it by a tenth of the inter-eye distance and need no
     /// refined edges, and skipping the refinement keeps a capture's checks within budget.
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask> {
-        Ok(coarse_person_mask(&self.segment(image)?))
-    }
-}
-
-/// The segmenter's square probability map as a person mask. It covers the whole image stretched to a
-/// square, which is how `PersonMask` readers map a smaller mask onto an image.
-pub fn coarse_person_mask(segmentation: &Segmentation) -> PersonMask {
-    let side = segmentation.probabilities().len().isqrt() as u32;
-    PersonMask {
-        width: side,
-        height: side,
-        alpha: segmentation
-            .probabilities()
-            .iter()
-            .take(side as usize * side as usize)
-            .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
-            .collect(),
+        Ok(self.segment(image)?.coarse_person_mask())
     }
 }
 

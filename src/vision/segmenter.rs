@@ -64,6 +64,22 @@ impl Segmentation {
     }
 
     /// The raw `SIDE` x `SIDE` probability map, row-major (the image stretched to a square).
+    /// The square probability map as a person mask over the whole image (stretched to a square, which
+    /// is how `PersonMask` readers map a smaller mask onto an image). No edge refinement.
+    pub fn coarse_person_mask(&self) -> PersonMask {
+        let side = self.probability.len().isqrt() as u32;
+        PersonMask {
+            width: side,
+            height: side,
+            alpha: self
+                .probability
+                .iter()
+                .take(side as usize * side as usize)
+                .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
+                .collect(),
+        }
+    }
+
     pub fn probabilities(&self) -> &[f32] {
         &self.probability
     }
