@@ -2,6 +2,8 @@
 //! segmentation + refinement of a 1350x1350 capture. Targets (issue 3): frame ≤ 20 ms, mask
 //! ≤ 40 ms, loading ≤ 0.5 s. tract runs on its default single-thread executor.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::hint::black_box;
 use std::path::Path;
 
@@ -11,7 +13,9 @@ use idbooth::vision::{self, AnalyzeMode, Vision};
 use image::RgbImage;
 
 fn fixture(name: &str) -> RgbImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faces").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/faces")
+        .join(name);
     vision::load_image(&path).expect("fixture decodes")
 }
 
@@ -37,10 +41,36 @@ fn bench_vision(c: &mut Criterion) {
     let mut group = c.benchmark_group("vision");
     group.sample_size(30);
     group.bench_function("detect + mesh, 1280x720 frame", |b| {
-        b.iter(|| black_box(vision.analyze(&frame, AnalyzeMode::Frame).expect("analysis")));
+        b.iter(|| {
+            black_box(
+                vision
+                    .analyze(&frame, AnalyzeMode::Frame)
+                    .expect("analysis"),
+            )
+        });
     });
     group.bench_function("detect + mesh, 1350x1350 capture (tiled search)", |b| {
-        b.iter(|| black_box(vision.analyze(&capture, AnalyzeMode::Capture).expect("analysis")));
+        b.iter(|| {
+            black_box(
+                vision
+                    .analyze(&capture, AnalyzeMode::Capture)
+                    .expect("analysis"),
+            )
+        });
+    });
+    group.bench_function("segment only, 1350x1350 capture", |b| {
+        b.iter(|| black_box(vision.segment(&capture).expect("segmentation")));
+    });
+    let segmentation = vision.segment(&capture).expect("segmentation");
+    let whole = Rect::new(0.0, 0.0, 1350.0, 1350.0);
+    group.bench_function("refine only, 1350x1350 capture", |b| {
+        b.iter(|| {
+            black_box(
+                vision
+                    .refine_mask(&capture, &segmentation, whole, SizePx::new(1350, 1350))
+                    .expect("mask"),
+            )
+        });
     });
     group.bench_function("segment + refine, 1350x1350 capture", |b| {
         b.iter(|| black_box(vision.person_mask(&capture).expect("mask")));

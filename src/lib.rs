@@ -13,6 +13,7 @@
 //! - [`export`]: approved photos to the campus-card import folder with manifests.
 //! - [`app`]: the eframe shell (booth and staff station).
 //! - [`cli`]: batch commands sharing the same core.
+//! - [`paths`]: where assets and data live.
 
 pub mod app;
 pub mod camera;
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod export;
+pub mod paths;
 pub mod pipeline;
 pub mod print;
 pub mod standardizer;

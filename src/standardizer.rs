@@ -122,8 +122,9 @@ fn measure_head(
         .ok_or_else(|| StandardizeError::from(StandardizeFailure::NoFace))?;
     let query = standardize::capture_crown_query(&seen.analysis, spec, settings)?;
     let whole = Rect::new(0.0, 0.0, capture.width() as f32, capture.height() as f32);
-    let rough = standardize::crown_from_mask(&coarse_mask(&seen.segmentation), whole, &query)
-        .map_err(StandardizeError::from)?;
+    let rough =
+        standardize::crown_from_mask(&seen.segmentation.coarse_person_mask(), whole, &query)
+            .map_err(StandardizeError::from)?;
     let band = standardize::crown_band(&query, rough);
     let band_mask = vision.refine_mask(
         capture,
@@ -139,20 +140,6 @@ fn measure_head(
         Err(failure) => return Err(StandardizeError::from(failure).into()),
     };
     Ok(HeadMeasure::from_mesh(mesh, crown))
-}
-
-/// The segmenter's probabilities as a mask over the whole capture.
-fn coarse_mask(segmentation: &Segmentation) -> PersonMask {
-    let side = (segmentation.probability.len() as f64).sqrt() as u32;
-    PersonMask {
-        width: side,
-        height: side,
-        alpha: segmentation
-            .probability
-            .iter()
-            .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
-            .collect(),
-    }
 }
 
 /// The band mask at capture resolution, its long side capped at [`CROWN_MASK_LONG_SIDE_PX`].

@@ -2,6 +2,8 @@
 //! correct 8-bit RGB image, never a panic and never an unbounded allocation; the analysis refuses
 //! images it cannot measure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,9 @@ use idbooth::vision::{self, AnalyzeMode, Vision, VisionError};
 use image::{ImageEncoder, RgbImage};
 
 fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
 }
 
 fn png_bytes(encode: impl FnOnce(image::codecs::png::PngEncoder<&mut Cursor<Vec<u8>>>)) -> Vec<u8> {
@@ -32,7 +36,10 @@ fn empty_file_is_a_clear_error() {
 fn missing_file_names_the_path() {
     let error = vision::load_image(Path::new("/nonexistent/photo.jpg")).unwrap_err();
     assert!(matches!(error, VisionError::Io { .. }));
-    assert!(error.to_string().contains("/nonexistent/photo.jpg"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/photo.jpg"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -43,7 +50,17 @@ fn one_pixel_image_is_refused_as_too_small() {
             .unwrap();
     });
     let error = vision::decode_image(&bytes).unwrap_err();
-    assert!(matches!(error, VisionError::ImageTooSmall { width: 1, height: 1, .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            VisionError::ImageTooSmall {
+                width: 1,
+                height: 1,
+                ..
+            }
+        ),
+        "{error}"
+    );
 }
 
 #[test]
@@ -87,13 +104,17 @@ fn cmyk_jpeg_decodes_to_the_right_colours() {
     assert_eq!(img.dimensions(), (96, 64));
     let near = |x: u32, y: u32, want: [u8; 3]| {
         let got = img.get_pixel(x, y).0;
-        let close = got.iter().zip(want).all(|(&g, w)| i32::from(g).abs_diff(i32::from(w)) <= 60);
+        let close = got
+            .iter()
+            .zip(want)
+            .all(|(&g, w)| i32::from(g).abs_diff(i32::from(w)) <= 40);
         assert!(close, "pixel ({x},{y}) is {got:?}, expected about {want:?}");
     };
+    // Converted without a colour profile (R = (1 - C)(1 - K) ...), not inverted.
     near(4, 4, [255, 255, 255]);
-    near(24, 32, [237, 28, 36]);
+    near(24, 32, [255, 0, 0]);
     near(68, 16, [0, 0, 0]);
-    near(68, 44, [0, 174, 239]);
+    near(68, 44, [0, 255, 255]);
 }
 
 /// `Result<RgbImage, VisionError>` helper that reports the error text on failure.
@@ -110,18 +131,16 @@ impl UnwrapImage for Result<RgbImage, VisionError> {
 #[test]
 fn truncated_files_are_decode_errors_at_every_length() {
     let bytes = std::fs::read(fixture("faces/good_london_001_neutral.jpg")).unwrap();
-    for keep in [2, 10, 100, 600, 5_000, bytes.len() / 2] {
+    for keep in [1, 2, 10, 100, 600, 5_000, bytes.len() / 2, bytes.len() - 2] {
         match vision::decode_image(&bytes[..keep]) {
-            Err(
-                VisionError::Decode { .. }
-                | VisionError::UnsupportedFormat
-                | VisionError::EmptyFile,
-            ) => {}
-            // zune-jpeg fills a cut-off scan with grey rather than failing; that is a valid image.
-            Ok(img) => assert_eq!(img.dimensions(), (1350, 1350)),
-            Err(other) => panic!("{keep} bytes: unexpected error {other}"),
+            Err(VisionError::Decode { .. } | VisionError::UnsupportedFormat) => {}
+            other => panic!("JPEG cut to {keep} bytes: {other:?}"),
         }
     }
+    let message = vision::decode_image(&bytes[..bytes.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("truncated"), "{message}");
     let png = std::fs::read(fixture("faces/bad_codait_bryan_low_res.png")).unwrap();
     for keep in [8, 30, png.len() / 2, png.len() - 1] {
         let result = vision::decode_image(&png[..keep]);
@@ -135,7 +154,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -146,7 +169,12 @@ fn huge_dimensions_are_refused_from_the_header() {
     // A real 64x64 PNG whose header is patched to claim 9000x9000 (81 megapixels).
     let mut png = png_bytes(|encoder| {
         encoder
-            .write_image(&vec![128; 64 * 64 * 3], 64, 64, image::ExtendedColorType::Rgb8)
+            .write_image(
+                &vec![128; 64 * 64 * 3],
+                64,
+                64,
+                image::ExtendedColorType::Rgb8,
+            )
             .unwrap();
     });
     png[16..20].copy_from_slice(&9000u32.to_be_bytes());
@@ -155,7 +183,14 @@ fn huge_dimensions_are_refused_from_the_header() {
     png[29..33].copy_from_slice(&crc.to_be_bytes());
     let error = vision::decode_image(&png).unwrap_err();
     assert!(
-        matches!(error, VisionError::ImageTooLarge { width: 9000, height: 9000, .. }),
+        matches!(
+            error,
+            VisionError::ImageTooLarge {
+                width: 9000,
+                height: 9000,
+                ..
+            }
+        ),
         "{error}"
     );
 
@@ -170,7 +205,10 @@ fn huge_dimensions_are_refused_from_the_header() {
     jpeg[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
     let error = vision::decode_image(&jpeg).unwrap_err();
     assert!(
-        matches!(error, VisionError::ImageTooLarge { .. } | VisionError::Decode { .. }),
+        matches!(
+            error,
+            VisionError::ImageTooLarge { .. } | VisionError::Decode { .. }
+        ),
         "{error}"
     );
 }
@@ -183,7 +221,10 @@ fn analysis_refuses_images_it_cannot_measure() {
         vision.analyze(&tiny, AnalyzeMode::Frame),
         Err(VisionError::ImageTooSmall { .. })
     ));
-    assert!(matches!(vision.person_mask(&tiny), Err(VisionError::ImageTooSmall { .. })));
+    assert!(matches!(
+        vision.person_mask(&tiny),
+        Err(VisionError::ImageTooSmall { .. })
+    ));
     // The smallest accepted image analyses without a face and without panicking.
     let small = RgbImage::from_pixel(32, 32, image::Rgb([200, 180, 160]));
     let analysis = vision.analyze(&small, AnalyzeMode::Capture).unwrap();
@@ -192,15 +233,46 @@ fn analysis_refuses_images_it_cannot_measure() {
     assert_eq!((mask.width, mask.height), (32, 32));
     // Very elongated frames are fine too.
     let strip = RgbImage::from_pixel(4000, 40, image::Rgb([10, 10, 10]));
-    assert!(vision.analyze(&strip, AnalyzeMode::Capture).unwrap().faces.is_empty());
+    assert!(
+        vision
+            .analyze(&strip, AnalyzeMode::Capture)
+            .unwrap()
+            .faces
+            .is_empty()
+    );
 }
 
 #[test]
 fn low_resolution_fixtures_still_analyse() {
     let mut vision = Vision::load_default().unwrap();
-    for file in ["faces/derived/bad_low_res_120px_london_140.jpg", "faces/bad_codait_bryan_low_res.png"] {
+    for file in [
+        "faces/derived/bad_low_res_120px_london_140.jpg",
+        "faces/bad_codait_bryan_low_res.png",
+    ] {
         let img = vision::load_image(&fixture(file)).unwrap();
         let analysis = vision.analyze(&img, AnalyzeMode::Capture).unwrap();
         assert_eq!(analysis.faces.len(), 1, "{file}");
     }
+}
+
+#[test]
+fn every_real_fixture_decodes() {
+    // Real-world files (progressive JPEGs, EXIF thumbnails, 16-bit and palette PNGs): the
+    // completeness walk must accept all of them.
+    let mut count = 0;
+    for dir in ["faces", "faces/derived"] {
+        for entry in std::fs::read_dir(fixture(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let is_image = path.extension().is_some_and(|ext| {
+                ["jpg", "jpeg", "png"].contains(&ext.to_string_lossy().as_ref())
+            });
+            if !is_image {
+                continue;
+            }
+            let img = vision::load_image(&path).unwrap_or_else(|error| panic!("{path:?}: {error}"));
+            assert!(img.width() >= 100 && img.height() >= 100, "{path:?}");
+            count += 1;
+        }
+    }
+    assert!(count >= 78, "only {count} fixtures found");
 }

@@ -24,7 +24,10 @@ impl Point {
 
     /// The point halfway between `self` and `other`.
     pub fn midpoint(self, other: Point) -> Point {
-        Point::new((self.x + other.x) / 2.0, (self.y + other.y) / 2.0)
+        Point::new(
+            f32::midpoint(self.x, other.x),
+            f32::midpoint(self.y, other.y),
+        )
     }
 }
 
@@ -68,7 +71,12 @@ impl Rect {
 
     /// The rectangle with the given centre and size.
     pub fn from_center(center: Point, width: f32, height: f32) -> Self {
-        Self::new(center.x - width / 2.0, center.y - height / 2.0, width, height)
+        Self::new(
+            center.x - width / 2.0,
+            center.y - height / 2.0,
+            width,
+            height,
+        )
     }
 
     pub fn center(&self) -> Point {

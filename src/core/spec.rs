@@ -68,7 +68,7 @@ impl Band {
     }
 
     pub fn mid(&self) -> f32 {
-        (self.min + self.max) / 2.0
+        f32::midpoint(self.min, self.max)
     }
 
     pub fn width(&self) -> f32 {
@@ -215,7 +215,8 @@ impl PhotoSpec {
             "must be between 72 and 1200",
         );
         need(
-            (1..=100).contains(&self.jpeg.quality_min) && self.jpeg.quality_min <= self.jpeg.quality_max,
+            (1..=100).contains(&self.jpeg.quality_min)
+                && self.jpeg.quality_min <= self.jpeg.quality_max,
             "jpeg_quality_min",
             "must be 1–100 and not above jpeg_quality_max",
         );
@@ -236,7 +237,11 @@ impl PhotoSpec {
         let bands = [
             ("head_height_frac", self.geometry.head_height_frac, 1.0),
             ("crown_from_top_px", self.geometry.crown_from_top_px, height),
-            ("eye_line_from_top_px", self.geometry.eye_line_from_top_px, height),
+            (
+                "eye_line_from_top_px",
+                self.geometry.eye_line_from_top_px,
+                height,
+            ),
             (
                 "eye_line_from_bottom_px",
                 self.geometry.eye_line_from_bottom_px,
@@ -297,7 +302,14 @@ fn chsi_backgrounds() -> Vec<NamedColour> {
     ]
 }
 
-fn print_size(name: &str, zh: &str, en: &str, width_px: u32, height_px: u32, source: &str) -> PhotoSpec {
+fn print_size(
+    name: &str,
+    zh: &str,
+    en: &str,
+    width_px: u32,
+    height_px: u32,
+    source: &str,
+) -> PhotoSpec {
     PhotoSpec {
         name: name.into(),
         title_zh: zh.into(),
@@ -518,7 +530,10 @@ mod tests {
 
     #[test]
     fn chsi_backgrounds_by_name() {
-        let chsi = builtin_profiles().into_iter().find(|p| p.name == "chsi").unwrap();
+        let chsi = builtin_profiles()
+            .into_iter()
+            .find(|p| p.name == "chsi")
+            .unwrap();
         assert_eq!(chsi.background_by_name("grey"), Some(Rgb8::CHSI_GREY));
         assert_eq!(chsi.background_by_name("BLUE"), Some(Rgb8::CHSI_BLUE));
         assert_eq!(chsi.background_by_name("pink"), None);

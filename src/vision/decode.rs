@@ -5,7 +5,7 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 use super::VisionError;
 
@@ -62,8 +62,15 @@ pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, VisionError> {
         .map_err(|error| VisionError::Decode {
             reason: error.to_string(),
         })?;
-    if reader.format().is_none() {
+    let Some(format) = reader.format() else {
         return Err(VisionError::UnsupportedFormat);
+    };
+    // Both decoders quietly return a partly grey image for a cut-off file: refuse it instead, so
+    // an operator hears "truncated" rather than a puzzling verdict on half a photo.
+    if !is_complete(format, bytes) {
+        return Err(VisionError::Decode {
+            reason: "the file is truncated (it ends before the end-of-image marker)".to_owned(),
+        });
     }
     reader.limits(decode_limits());
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
@@ -93,6 +100,81 @@ pub fn check_dimensions(width: u32, height: u32) -> Result<(), VisionError> {
         });
     }
     Ok(())
+}
+
+/// Whether a JPEG or PNG file holds its whole image: its structure is walked to the end-of-image
+/// marker (JPEG EOI, PNG IEND); bytes after that marker (camera trailers) are ignored. Other
+/// formats are left to their decoder.
+fn is_complete(format: ImageFormat, bytes: &[u8]) -> bool {
+    match format {
+        ImageFormat::Jpeg => jpeg_reaches_end_marker(bytes),
+        ImageFormat::Png => png_reaches_end_chunk(bytes),
+        _ => true,
+    }
+}
+
+/// Walks JPEG marker segments (ISO/IEC 10918-1 B.1): length-prefixed segments, and after each
+/// start-of-scan the entropy-coded data, where 0xFF is followed only by 0x00 (stuffing) or a
+/// restart marker.
+fn jpeg_reaches_end_marker(bytes: &[u8]) -> bool {
+    const SOI: u8 = 0xD8;
+    const EOI: u8 = 0xD9;
+    const SOS: u8 = 0xDA;
+    const TEM: u8 = 0x01;
+    const RST: std::ops::RangeInclusive<u8> = 0xD0..=0xD7;
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != SOI {
+        return false;
+    }
+    let mut at = 2;
+    while at + 1 < bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        if marker == EOI {
+            return true;
+        }
+        if marker == TEM || RST.contains(&marker) {
+            at += 2;
+            continue;
+        }
+        let Some(length) = bytes.get(at + 2..at + 4) else {
+            return false;
+        };
+        at += 2 + usize::from(u16::from_be_bytes([length[0], length[1]]));
+        if marker == SOS {
+            // Skip entropy-coded data up to the next real marker.
+            while at + 1 < bytes.len()
+                && !(bytes[at] == 0xFF && bytes[at + 1] != 0x00 && !RST.contains(&bytes[at + 1]))
+            {
+                at += 1;
+            }
+        }
+    }
+    false
+}
+
+/// Walks PNG chunks (length, type, data, CRC) from the signature to IEND.
+fn png_reaches_end_chunk(bytes: &[u8]) -> bool {
+    const SIGNATURE_LEN: usize = 8;
+    const CHUNK_OVERHEAD: usize = 12;
+    let mut at = SIGNATURE_LEN;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let end = at.saturating_add(CHUNK_OVERHEAD).saturating_add(length);
+        if end > bytes.len() {
+            return false;
+        }
+        if &header[4..8] == b"IEND" {
+            return true;
+        }
+        at = end;
+    }
+    false
 }
 
 fn decode_limits() -> Limits {
@@ -162,6 +244,35 @@ mod tests {
             check_dimensions(40_000, 40),
             Err(VisionError::ImageTooLarge { .. })
         ));
+    }
+
+    fn encoded(format: ImageFormat) -> Vec<u8> {
+        let img = RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut bytes, format).unwrap();
+        bytes.into_inner()
+    }
+
+    #[test]
+    fn complete_files_pass_the_structure_walk_and_cut_ones_do_not() {
+        for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+            let bytes = encoded(format);
+            assert!(is_complete(format, &bytes), "{format:?}");
+            // Trailing bytes after the end marker (camera trailers) are fine.
+            let mut trailer = bytes.clone();
+            trailer.extend_from_slice(b"\xFF\xDA trailer without end marker");
+            assert!(is_complete(format, &trailer), "{format:?} with trailer");
+            for keep in [3, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
+                assert!(
+                    !is_complete(format, &bytes[..keep]),
+                    "{format:?} cut to {keep}"
+                );
+            }
+            assert!(matches!(
+                decode_image(&bytes[..bytes.len() - 1]),
+                Err(VisionError::Decode { .. })
+            ));
+        }
     }
 
     #[test]

@@ -60,7 +60,9 @@ pub enum VisionError {
     },
 
     /// The image is too small to hold an analysable face.
-    #[error("the image is {width}x{height} pixels; each side must be at least {min_side_px} pixels")]
+    #[error(
+        "the image is {width}x{height} pixels; each side must be at least {min_side_px} pixels"
+    )]
     ImageTooSmall {
         width: u32,
         height: u32,

@@ -10,7 +10,7 @@ pub struct GuidedScratch {
     means: Vec<Vec<f32>>,
     products: Vec<f32>,
     temp: Vec<f32>,
-    /// Per pixel coefficients before their own box mean: a_r, a_g, a_b, b.
+    /// Per pixel coefficients before their own box mean: `a_r`, `a_g`, `a_b`, `b`.
     coefficients: [Vec<f32>; 4],
 }
 
@@ -47,26 +47,63 @@ pub fn coefficients(
     let mut plane = 0;
     for index in 0..3 {
         fill_plane(&mut scratch.products, pixels, |p| channel(index, p));
-        box_mean_into(&scratch.products, width, height, radius, &mut scratch.temp, &mut scratch.means[plane]);
+        box_mean_into(
+            &scratch.products,
+            width,
+            height,
+            radius,
+            &mut scratch.temp,
+            &mut scratch.means[plane],
+        );
         plane += 1;
     }
     fill_plane(&mut scratch.products, pixels, |p| input.mask[p]);
-    box_mean_into(&scratch.products, width, height, radius, &mut scratch.temp, &mut scratch.means[plane]);
+    box_mean_into(
+        &scratch.products,
+        width,
+        height,
+        radius,
+        &mut scratch.temp,
+        &mut scratch.means[plane],
+    );
     plane += 1;
     for index in 0..3 {
-        fill_plane(&mut scratch.products, pixels, |p| channel(index, p) * input.mask[p]);
-        box_mean_into(&scratch.products, width, height, radius, &mut scratch.temp, &mut scratch.means[plane]);
+        fill_plane(&mut scratch.products, pixels, |p| {
+            channel(index, p) * input.mask[p]
+        });
+        box_mean_into(
+            &scratch.products,
+            width,
+            height,
+            radius,
+            &mut scratch.temp,
+            &mut scratch.means[plane],
+        );
         plane += 1;
     }
     for (first, second) in [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)] {
-        fill_plane(&mut scratch.products, pixels, |p| channel(first, p) * channel(second, p));
-        box_mean_into(&scratch.products, width, height, radius, &mut scratch.temp, &mut scratch.means[plane]);
+        fill_plane(&mut scratch.products, pixels, |p| {
+            channel(first, p) * channel(second, p)
+        });
+        box_mean_into(
+            &scratch.products,
+            width,
+            height,
+            radius,
+            &mut scratch.temp,
+            &mut scratch.means[plane],
+        );
         plane += 1;
     }
+
     for plane in &mut scratch.coefficients {
         plane.resize(pixels, 0.0);
     }
     let means = &scratch.means;
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "thirteen parallel planes are read at the same index"
+    )]
     for pixel in 0..pixels {
         let mean_i = [means[0][pixel], means[1][pixel], means[2][pixel]];
         let mean_p = means[3][pixel];
@@ -93,7 +130,14 @@ pub fn coefficients(
     // Each pixel is covered by many windows: average their models (eq. 8).
     out.resize(pixels, [0.0; 4]);
     for (index, plane) in scratch.coefficients.iter().enumerate() {
-        box_mean_into(plane, width, height, radius, &mut scratch.temp, &mut scratch.products);
+        box_mean_into(
+            plane,
+            width,
+            height,
+            radius,
+            &mut scratch.temp,
+            &mut scratch.products,
+        );
         for (coefficient, &value) in out.iter_mut().zip(&scratch.products) {
             coefficient[index] = value;
         }
@@ -156,7 +200,14 @@ pub fn box_mean_into(
         running_mean(row_in, 1, row_out, 1, width, radius);
     }
     for column in 0..width {
-        running_mean(&temp[column..], width, &mut dst[column..], width, height, radius);
+        running_mean(
+            &temp[column..],
+            width,
+            &mut dst[column..],
+            width,
+            height,
+            radius,
+        );
     }
 }
 
@@ -240,7 +291,11 @@ mod tests {
                 let (dx, dy) = (x as f32 + 0.5 - centre, y as f32 + 0.5 - centre);
                 let radius = size as f32 * (0.27 + 0.05 * (dy.atan2(dx) * 7.0).sin());
                 let inside = dx.hypot(dy) < radius;
-                rgb.extend(if inside { [0.3, 0.2, 0.15] } else { [0.8, 0.8, 0.82] });
+                rgb.extend(if inside {
+                    [0.3, 0.2, 0.15]
+                } else {
+                    [0.8, 0.8, 0.82]
+                });
                 truth.push(if inside { 1.0 } else { 0.0 });
             }
         }
@@ -288,7 +343,11 @@ mod tests {
             .map(|(c, px)| stretch(c[0] * px[0] + c[1] * px[1] + c[2] * px[2] + c[3], 0.1, 0.9))
             .collect();
         let error = |mask: &[f32]| -> f32 {
-            mask.iter().zip(&truth).map(|(m, t)| (m - t).abs()).sum::<f32>() / truth.len() as f32
+            mask.iter()
+                .zip(&truth)
+                .map(|(m, t)| (m - t).abs())
+                .sum::<f32>()
+                / truth.len() as f32
         };
         // Halo: mean alpha on background pixels the coarse mask touches.
         let halo = |mask: &[f32]| -> f32 {
@@ -303,8 +362,14 @@ mod tests {
         };
         let (error_before, error_after) = (error(&coarse), error(&refined));
         let (halo_before, halo_after) = (halo(&coarse), halo(&refined));
-        assert!(error_after < error_before * 0.2, "mean error {error_before} -> {error_after}");
-        assert!(halo_after < halo_before * 0.1, "halo {halo_before} -> {halo_after}");
+        assert!(
+            error_after < error_before * 0.2,
+            "mean error {error_before} -> {error_after}"
+        );
+        assert!(
+            halo_after < halo_before * 0.1,
+            "halo {halo_before} -> {halo_after}"
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Image plumbing for the models: cutting a region of an RGB image (possibly reaching past its
-//! edges) into a small buffer with fast_image_resize, rotated crops with bilinear sampling, and
-//! filling model input tensors. Owns no model and no face logic.
+//! Image plumbing for the models: the model inputs are cut exactly as MediaPipe's
+//! `ImageToTensorCalculator` cuts them (rotated rectangle, bilinear, no prefilter), so the outputs
+//! match MediaPipe's; the mask refiner's guide images are resized with `fast_image_resize`
+//! (area-aware, reaching past the image edge when asked). Owns no model and no face logic.
 
 use fast_image_resize::images::{TypedImage, TypedImageRef};
-use fast_image_resize::pixels::{F32x4, U8x3};
+use fast_image_resize::pixels::U8x3;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
@@ -67,8 +68,10 @@ impl Resampler {
             return Ok(());
         };
         self.scratch.clear();
-        self.scratch
-            .resize(inner.dst_width() as usize * inner.dst_height() as usize * 3, 0);
+        self.scratch.resize(
+            inner.dst_width() as usize * inner.dst_height() as usize * 3,
+            0,
+        );
         resize_rgb(
             &mut self.resizer,
             src,
@@ -102,31 +105,10 @@ fn resize_rgb(
         .map_err(|error| resize_error(error.to_string()))?;
     let mut dst_view = TypedImage::<U8x3>::from_buffer(width, height, dst)
         .map_err(|error| resize_error(error.to_string()))?;
-    let options = ResizeOptions::new().resize_alg(RESIZE_ALG).crop(
-        crop.x,
-        crop.y,
-        crop.width,
-        crop.height,
-    );
-    resizer
-        .resize_typed(&src_view, &mut dst_view, &options)
-        .map_err(|error| resize_error(error.to_string()))
-}
-
-/// Resizes a plane of four f32 channels (bilinear); used to upsample guided-filter coefficients.
-pub fn resize_f32x4(
-    resizer: &mut Resizer,
-    src: &[F32x4],
-    src_size: (u32, u32),
-    dst: &mut [F32x4],
-    dst_size: (u32, u32),
-) -> Result<(), VisionError> {
-    let resize_error = |reason: String| VisionError::Resize { reason };
-    let src_view = TypedImageRef::new(src_size.0, src_size.1, src)
-        .map_err(|error| resize_error(error.to_string()))?;
-    let mut dst_view = TypedImage::from_pixels_slice(dst_size.0, dst_size.1, dst)
-        .map_err(|error| resize_error(error.to_string()))?;
-    let options = ResizeOptions::new().resize_alg(RESIZE_ALG);
+    let options =
+        ResizeOptions::new()
+            .resize_alg(RESIZE_ALG)
+            .crop(crop.x, crop.y, crop.width, crop.height);
     resizer
         .resize_typed(&src_view, &mut dst_view, &options)
         .map_err(|error| resize_error(error.to_string()))
@@ -256,43 +238,119 @@ pub fn fill_tensor(rgb: &[u8], tensor: &mut [f32], scale: f32, offset: f32) {
     }
 }
 
-/// An affine map from output pixel centres to source image coordinates:
-/// `source = origin + (u + 0.5) * axis_u + (v + 0.5) * axis_v`.
+/// A rotated rectangle in image pixels: MediaPipe's region of interest (centre, size, rotation
+/// clockwise on screen since y points down).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AffineSampling {
-    pub origin: [f32; 2],
-    pub axis_u: [f32; 2],
-    pub axis_v: [f32; 2],
+pub struct RotatedRect {
+    pub center_x: f32,
+    pub center_y: f32,
+    pub width: f32,
+    pub height: f32,
+    pub angle_rad: f32,
 }
 
-/// Fills an RGB `size` x `size` buffer by bilinear sampling of `src` through `map`; coordinates
-/// outside the image repeat the nearest edge pixel.
-pub fn warp_bilinear(src: &RgbImage, map: &AffineSampling, size: u32, dst: &mut Vec<u8>) {
+impl RotatedRect {
+    /// The axis-aligned rectangle `region`.
+    pub fn from_region(region: Region) -> Self {
+        Self {
+            center_x: (region.x + region.width / 2.0) as f32,
+            center_y: (region.y + region.height / 2.0) as f32,
+            width: region.width as f32,
+            height: region.height as f32,
+            angle_rad: 0.0,
+        }
+    }
+
+    /// Image position of a point given in the rectangle's own unit square (0..1 along its width
+    /// and height, before rotation): MediaPipe's `LandmarkProjectionCalculator`.
+    pub fn project(&self, unit_x: f32, unit_y: f32) -> [f32; 2] {
+        let (sin, cos) = self.angle_rad.sin_cos();
+        let x = (unit_x - 0.5) * self.width;
+        let y = (unit_y - 0.5) * self.height;
+        [
+            self.center_x + cos * x - sin * y,
+            self.center_y + sin * x + cos * y,
+        ]
+    }
+}
+
+/// The map from output pixel indices to source pixel indices that MediaPipe's
+/// `ImageToTensorCalculator` (OpenCV path) builds: `getPerspectiveTransform` from the corners of
+/// the rectangle (`boxPoints`) to the corners of the output, `(0, 0)` to `(width, height)`.
+///
+/// Corner coordinates are used as pixel indices, so the sampled grid sits half an output pixel
+/// off the geometric one; the models' reference outputs (tests/fixtures/reference) are only
+/// reproduced exactly with this same map, so it is kept deliberately.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexMap {
+    /// Source index of output index (0, 0): the rectangle's top-left corner.
+    pub origin: [f32; 2],
+    /// Source step per output column and per output row.
+    pub step_u: [f32; 2],
+    pub step_v: [f32; 2],
+}
+
+impl IndexMap {
+    pub fn new(rect: &RotatedRect, out_width: u32, out_height: u32) -> Self {
+        let (sin, cos) = rect.angle_rad.sin_cos();
+        let (half_w, half_h) = (rect.width / 2.0, rect.height / 2.0);
+        let origin = [
+            rect.center_x - cos * half_w + sin * half_h,
+            rect.center_y - sin * half_w - cos * half_h,
+        ];
+        let per_u = rect.width / out_width.max(1) as f32;
+        let per_v = rect.height / out_height.max(1) as f32;
+        Self {
+            origin,
+            step_u: [cos * per_u, sin * per_u],
+            step_v: [-sin * per_v, cos * per_v],
+        }
+    }
+}
+
+/// Fills an RGB `out_width` x `out_height` buffer by bilinear sampling of `src` at `map` (OpenCV
+/// `warpPerspective` with `INTER_LINEAR`: no prefilter); samples outside the image follow `border`.
+pub fn warp_bilinear(
+    src: &RgbImage,
+    map: &IndexMap,
+    (out_width, out_height): (u32, u32),
+    border: Border,
+    dst: &mut Vec<u8>,
+) {
     dst.clear();
-    dst.reserve(size as usize * size as usize * 3);
-    let max_x = src.width().saturating_sub(1) as f32;
-    let max_y = src.height().saturating_sub(1) as f32;
+    dst.reserve(out_width as usize * out_height as usize * 3);
+    let width = i64::from(src.width());
+    let height = i64::from(src.height());
     let raw = src.as_raw();
     let stride = src.width() as usize * 3;
-    for v in 0..size {
-        let fv = v as f32 + 0.5;
-        for u in 0..size {
-            let fu = u as f32 + 0.5;
-            // Pixel centres sit at integer + 0.5 in image coordinates.
-            let x = (map.origin[0] + fu * map.axis_u[0] + fv * map.axis_v[0] - 0.5).clamp(0.0, max_x);
-            let y = (map.origin[1] + fu * map.axis_u[1] + fv * map.axis_v[1] - 0.5).clamp(0.0, max_y);
-            let x0 = x.floor();
-            let y0 = y.floor();
-            let tx = x - x0;
-            let ty = y - y0;
-            let x0 = x0 as usize;
-            let y0 = y0 as usize;
-            let x1 = (x0 + 1).min(max_x as usize);
-            let y1 = (y0 + 1).min(max_y as usize);
+    // Index of a neighbour, or None outside the image (constant border).
+    let clamp = |index: i64, limit: i64| match border {
+        Border::Replicate => Some(index.clamp(0, limit - 1) as usize),
+        Border::Constant(_) => (0..limit).contains(&index).then_some(index as usize),
+    };
+    let fill = match border {
+        Border::Constant(colour) => colour.map(f32::from),
+        Border::Replicate => [0.0; 3],
+    };
+    for v in 0..out_height {
+        for u in 0..out_width {
+            let (fu, fv) = (u as f32, v as f32);
+            let x = map.origin[0] + fu * map.step_u[0] + fv * map.step_v[0];
+            let y = map.origin[1] + fu * map.step_u[1] + fv * map.step_v[1];
+            let (x0, y0) = (x.floor(), y.floor());
+            let (tx, ty) = (x - x0, y - y0);
+            let (x0, y0) = (x0 as i64, y0 as i64);
+            let columns = [clamp(x0, width), clamp(x0 + 1, width)];
+            let rows = [clamp(y0, height), clamp(y0 + 1, height)];
             for channel in 0..3 {
-                let at = |px: usize, py: usize| f32::from(raw[py * stride + px * 3 + channel]);
-                let top = at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx;
-                let bottom = at(x0, y1) * (1.0 - tx) + at(x1, y1) * tx;
+                let at = |column: Option<usize>, row: Option<usize>| match (column, row) {
+                    (Some(column), Some(row)) => {
+                        f32::from(raw[row * stride + column * 3 + channel])
+                    }
+                    _ => fill[channel],
+                };
+                let top = at(columns[0], rows[0]) * (1.0 - tx) + at(columns[1], rows[0]) * tx;
+                let bottom = at(columns[0], rows[1]) * (1.0 - tx) + at(columns[1], rows[1]) * tx;
                 dst.push((top * (1.0 - ty) + bottom * ty).round() as u8);
             }
         }
@@ -368,13 +426,63 @@ mod tests {
     #[test]
     fn identity_warp_reproduces_the_image() {
         let src = gradient(16, 16);
-        let map = AffineSampling {
-            origin: [0.0, 0.0],
-            axis_u: [1.0, 0.0],
-            axis_v: [0.0, 1.0],
-        };
+        let rect = RotatedRect::from_region(Region {
+            x: 0.0,
+            y: 0.0,
+            width: 16.0,
+            height: 16.0,
+        });
         let mut dst = Vec::new();
-        warp_bilinear(&src, &map, 16, &mut dst);
-        assert_eq!(dst, src.as_raw().clone());
+        warp_bilinear(
+            &src,
+            &IndexMap::new(&rect, 16, 16),
+            (16, 16),
+            Border::Replicate,
+            &mut dst,
+        );
+        assert_eq!(&dst, src.as_raw());
+    }
+
+    #[test]
+    fn index_map_follows_opencv_box_points() {
+        // A 40x20 rectangle centred at (100, 50) rotated 90° clockwise on screen: its top-left
+        // corner lands at (110, 30) and the output's x axis runs down the image.
+        let rect = RotatedRect {
+            center_x: 100.0,
+            center_y: 50.0,
+            width: 40.0,
+            height: 20.0,
+            angle_rad: std::f32::consts::FRAC_PI_2,
+        };
+        let map = IndexMap::new(&rect, 4, 2);
+        assert!((map.origin[0] - 110.0).abs() < 1e-4 && (map.origin[1] - 30.0).abs() < 1e-4);
+        assert!(map.step_u[0].abs() < 1e-4 && (map.step_u[1] - 10.0).abs() < 1e-4);
+        assert!((map.step_v[0] + 10.0).abs() < 1e-4 && map.step_v[1].abs() < 1e-4);
+        // Projection of the unit square's centre is the rectangle's centre.
+        let centre = rect.project(0.5, 0.5);
+        assert!((centre[0] - 100.0).abs() < 1e-4 && (centre[1] - 50.0).abs() < 1e-4);
+        let top_left = rect.project(0.0, 0.0);
+        assert!((top_left[0] - 110.0).abs() < 1e-4 && (top_left[1] - 30.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn constant_border_fills_outside_samples() {
+        let src = gradient(8, 8);
+        let rect = RotatedRect::from_region(Region {
+            x: -8.0,
+            y: 0.0,
+            width: 16.0,
+            height: 8.0,
+        });
+        let mut dst = Vec::new();
+        warp_bilinear(
+            &src,
+            &IndexMap::new(&rect, 16, 8),
+            (16, 8),
+            Border::Constant([1, 2, 3]),
+            &mut dst,
+        );
+        assert_eq!(&dst[0..3], &[1, 2, 3]);
+        assert_eq!(&dst[(8 + 2) * 3..(8 + 2) * 3 + 3], &[2, 0, 100]);
     }
 }

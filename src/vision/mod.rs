@@ -8,7 +8,29 @@
 //!
 //! Layout: `model` (tract plans), `imaging` (resizes and warps), `blazeface` (pure anchor decoding
 //! and NMS), `detector`, `mesh`, `measures` (pure face measures), `segmenter` + `guided` (mask and
-//! its edge refinement), `decode` (untrusted files).
+//! its edge refinement, `upsample` fuses its full-resolution step), `decode` (untrusted files).
+//!
+//! Model inputs are cut exactly as MediaPipe 0.10.14 cuts them, so detections, landmarks and the
+//! coarse mask match its own outputs (tests/fixtures/reference) to a pixel.
+//!
+//! ```no_run
+//! use idbooth::core::geometry::{Rect, SizePx};
+//! use idbooth::vision::{self, AnalyzeMode, Vision};
+//!
+//! # fn main() -> Result<(), vision::VisionError> {
+//! let mut vision = Vision::load_default()?;
+//! let capture = vision::load_image(std::path::Path::new("capture.jpg"))?;
+//! let analysis = vision.analyze(&capture, AnalyzeMode::Capture)?;
+//! if let Some(mesh) = &analysis.mesh {
+//!     println!("{} faces, roll {:.1}°", analysis.faces.len(), mesh.roll_deg);
+//! }
+//! let segmentation = vision.segment(&capture)?; // once per capture
+//! let crop = Rect::new(300.0, 200.0, 750.0, 1000.0);
+//! let mask = vision.refine_mask(&capture, &segmentation, crop, SizePx::new(480, 640))?;
+//! # let _ = mask;
+//! # Ok(())
+//! # }
+//! ```
 
 mod blazeface;
 mod decode;
@@ -20,6 +42,7 @@ mod measures;
 mod mesh;
 mod model;
 mod segmenter;
+mod upsample;
 
 use std::path::{Path, PathBuf};
 
@@ -29,19 +52,23 @@ pub use decode::{
     MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX, check_dimensions, decode_image, load_image,
 };
 pub use error::VisionError;
-pub use measures::{HeadPose, head_pose, roll_deg};
-pub use segmenter::Segmentation;
+pub use measures::roll_deg;
+pub use segmenter::{SIDE as SEGMENTATION_SIDE, Segmentation};
 
-use crate::core::face::{FaceAnalysis, FaceDetection, PersonMask};
+use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use detector::FaceDetector;
-use mesh::{FaceMesher, Roi};
+use mesh::FaceMesher;
 use segmenter::Segmenter;
 
 /// Environment variable naming the assets directory (its `models/` subdirectory holds the models).
 pub const ASSETS_ENV: &str = "IDBOOTH_ASSETS";
 /// The three model files a models directory must hold.
-pub const MODEL_FILES: [&str; 3] = [detector::MODEL_FILE, mesh::MODEL_FILE, segmenter::MODEL_FILE];
+pub const MODEL_FILES: [&str; 3] = [
+    detector::MODEL_FILE,
+    mesh::MODEL_FILE,
+    segmenter::MODEL_FILE,
+];
 /// How much a face's distance from the image centre discounts its size when choosing the primary
 /// face: a face in a corner counts half as much as the same face in the centre.
 const CENTRE_WEIGHT: f32 = 0.5;
@@ -110,14 +137,24 @@ impl Vision {
         let Some(primary) = primary_face(&faces, image_size) else {
             return Ok(FaceAnalysis::empty(image_size));
         };
-        let output = self.mesher.run(img, &Roi::from_detection(&faces[primary]))?;
-        let mesh = measures::face_mesh(output.landmarks, output.presence);
+        let mesh = self.mesh_face(img, &faces[primary])?;
         Ok(FaceAnalysis {
             image_size,
             faces,
             primary: Some(primary),
             mesh,
         })
+    }
+
+    /// The mesh measures of one detected face (the analysis meshes only the primary one).
+    pub fn mesh_face(
+        &mut self,
+        img: &RgbImage,
+        face: &FaceDetection,
+    ) -> Result<Option<FaceMesh>, VisionError> {
+        check_dimensions(img.width(), img.height())?;
+        let output = self.mesher.run(img, &mesh::roi_from_detection(face))?;
+        Ok(measures::face_mesh(output.landmarks, output.presence))
     }
 
     /// The segmenter's coarse person probability for the whole image (run once, refine many).

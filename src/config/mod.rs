@@ -1,0 +1,830 @@
+//! Configuration: kiosk.toml parsed once into a validated, typed [`KioskConfig`].
+//!
+//! Owns the file format, the built-in defaults and every range check. A broken file (unknown key, wrong
+//! type, out-of-range value, duplicate key) becomes a [`ConfigError`] naming the file, line, column and
+//! key; nothing downstream sees raw strings. Reads one file; writes nothing.
+
+mod locate;
+mod profiles;
+pub mod raw;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::core::flow::settings::FlowSettings;
+use crate::core::spec::{PhotoSpec, Rgb8};
+
+pub use locate::TextPos;
+use raw::{RawConfig, RawReason};
+
+/// The configuration shipped in the repository, compiled in so tests can compare it with the defaults.
+pub const SHIPPED_KIOSK_TOML: &str = include_str!("../../kiosk.toml");
+
+/// Largest configuration file accepted (a kiosk.toml is a few kilobytes).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// A configuration problem, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, or `<built-in>` / `<text>`.
+    pub file: String,
+    pub pos: Option<TextPos>,
+    /// Dotted key (`camera.watchdog_ms`), empty when the problem is the whole file.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(pos) = self.pos {
+            write!(f, ":{}:{}", pos.line, pos.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+pub use crate::core::locale::{Language, StudentNoFormat};
+
+/// A reason code reviewers can pick, with its texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectReason {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KioskSection {
+    pub booth_id: String,
+    pub fullscreen: bool,
+    pub idle_timeout: Duration,
+    pub done_return: Duration,
+    pub out_of_service: bool,
+}
+
+/// Camera source as written in kiosk.toml; the camera module parses the detail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraSection {
+    pub source: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub format: String,
+    pub mirror_preview: bool,
+    pub watchdog: Duration,
+    pub reconnect_initial: Duration,
+    pub reconnect_max: Duration,
+    pub still_highest_mode: bool,
+    pub settle: Duration,
+    pub discard_frames: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureSection {
+    /// Name of the profile the booth produces (always one of `profiles`).
+    pub profile: String,
+    /// Background override for that profile, when set.
+    pub background: Option<Rgb8>,
+    pub countdown_secs: u32,
+    pub auto_shutter: bool,
+    pub auto_shutter_hold: Duration,
+    pub hint_hold: Duration,
+    pub live_check_hz: u32,
+    pub max_retakes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageSection {
+    /// Overrides `--data-dir` default (the XDG data dir) when set.
+    pub data_dir: Option<PathBuf>,
+    pub database_file: String,
+    pub keep_originals_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetLayout {
+    SixInch,
+    FiveInch,
+    A4,
+    Single,
+}
+
+impl SheetLayout {
+    pub fn parse(text: &str) -> Option<SheetLayout> {
+        match text {
+            "six_inch" => Some(Self::SixInch),
+            "five_inch" => Some(Self::FiveInch),
+            "a4" => Some(Self::A4),
+            "single" => Some(Self::Single),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintSection {
+    /// CUPS queue; `None` means "no printer at this booth".
+    pub printer: Option<String>,
+    pub layout: SheetLayout,
+    pub caption: bool,
+    pub copies_per_record: u32,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub job_timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportSection {
+    pub file_name: String,
+    pub zip: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffSection {
+    pub pin_attempts: u32,
+    pub lockout: Duration,
+    pub corner_hold: Duration,
+    pub student_no: StudentNoFormat,
+    pub reasons: Vec<RejectReason>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrivacySection {
+    pub notice_version: String,
+    pub notice_zh: String,
+    pub notice_en: String,
+    pub keep_records_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiSection {
+    pub language: Language,
+    pub scale: f32,
+    pub show_second_language: bool,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KioskConfig {
+    /// Where it was read from (`None` for the built-in defaults).
+    pub source: Option<PathBuf>,
+    pub kiosk: KioskSection,
+    pub camera: CameraSection,
+    pub capture: CaptureSection,
+    /// Thresholds of the quality checks (`[checks]`).
+    pub checks: crate::core::checks::CheckThresholds,
+    /// Every profile, built-ins first (overridden where kiosk.toml says so).
+    pub profiles: Vec<PhotoSpec>,
+    pub storage: StorageSection,
+    pub print: PrintSection,
+    pub export: ExportSection,
+    pub staff: StaffSection,
+    pub privacy: PrivacySection,
+    pub ui: UiSection,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        // The built-in defaults are valid by construction; a test proves it.
+        match KioskConfig::from_raw(&RawConfig::default(), "", "<built-in>") {
+            Ok(config) => config,
+            Err(error) => unreachable_defaults(&error),
+        }
+    }
+}
+
+#[cold]
+fn unreachable_defaults(error: &ConfigError) -> ! {
+    // Only reachable if the compiled-in defaults are edited into an invalid state; the unit test
+    // `builtin_defaults_are_valid` fails first.
+    panic!("built-in configuration defaults are invalid: {error}")
+}
+
+impl KioskConfig {
+    /// The thresholds every check compares against.
+    pub fn check_thresholds(&self) -> crate::core::checks::CheckThresholds {
+        self.checks
+    }
+
+    /// The profile with this name.
+    pub fn profile(&self, name: &str) -> Option<&PhotoSpec> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The profile the booth produces, with the configured background applied.
+    pub fn capture_profile(&self) -> PhotoSpec {
+        let mut spec = self
+            .profile(&self.capture.profile)
+            .cloned()
+            .unwrap_or_else(|| self.profiles[0].clone());
+        if let Some(background) = self.capture.background {
+            spec.background = background;
+        }
+        spec
+    }
+
+    /// Profile names, for messages.
+    pub fn profile_names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<KioskConfig, ConfigError> {
+        let file = path.display().to_string();
+        let whole = |message: String| ConfigError {
+            file: file.clone(),
+            pos: None,
+            key: String::new(),
+            message,
+        };
+        let size = std::fs::metadata(path)
+            .map_err(|e| whole(format!("cannot read: {e}")))?
+            .len();
+        if size > MAX_CONFIG_BYTES {
+            return Err(whole(format!(
+                "file is {size} bytes; a kiosk.toml is at most {MAX_CONFIG_BYTES}"
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| whole(format!("cannot read: {e}")))?;
+        let mut config = Self::parse(&text, &file)?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Parses and validates TOML text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<KioskConfig, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start);
+            ConfigError {
+                file: file.to_string(),
+                pos: error.span().map(|_| locate::pos_of_offset(text, offset)),
+                key: error
+                    .span()
+                    .map(|_| locate::key_at_offset(text, offset))
+                    .unwrap_or_default(),
+                message: error.message().trim().to_string(),
+            }
+        })?;
+        Self::from_raw(&raw, text, file)
+    }
+
+    fn from_raw(raw: &RawConfig, text: &str, file: &str) -> Result<KioskConfig, ConfigError> {
+        let v = Validator { text, file };
+        let profiles = profiles::merge_profiles(&raw.profiles).map_err(|p| {
+            let table = format!("profiles.{}", p.profile);
+            let pos = locate::locate_key(text, &table, &p.key)
+                .or_else(|| locate::locate_table(text, &table));
+            ConfigError {
+                file: file.to_string(),
+                pos,
+                key: if p.key.is_empty() {
+                    table
+                } else {
+                    format!("{table}.{}", p.key)
+                },
+                message: p.message,
+            }
+        })?;
+        let kiosk = &raw.kiosk;
+        let booth_id_ok = !kiosk.booth_id.is_empty()
+            && kiosk.booth_id.len() <= 64
+            && kiosk
+                .booth_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        v.require(
+            booth_id_ok,
+            "kiosk",
+            "booth_id",
+            "use 1–64 letters, digits, - or _",
+        )?;
+        v.range(
+            "kiosk",
+            "idle_timeout_secs",
+            kiosk.idle_timeout_secs,
+            10..=3600,
+        )?;
+        v.range("kiosk", "done_return_secs", kiosk.done_return_secs, 3..=600)?;
+
+        let cam = &raw.camera;
+        let source_ok = matches!(cam.source.as_str(), "auto" | "demo")
+            || ["device:", "file:"].iter().any(|p| {
+                cam.source
+                    .strip_prefix(p)
+                    .is_some_and(|rest| !rest.trim().is_empty())
+            });
+        v.require(
+            source_ok,
+            "camera",
+            "source",
+            "must be \"auto\", \"demo\", \"device:<index|name|path>\" or \"file:<path>\"",
+        )?;
+        v.range("camera", "width", cam.width, 160..=7680)?;
+        v.range("camera", "height", cam.height, 120..=4320)?;
+        v.range("camera", "fps", cam.fps, 1..=120)?;
+        v.require(
+            matches!(cam.format.as_str(), "mjpeg" | "yuyv" | "nv12" | "any"),
+            "camera",
+            "format",
+            "must be \"mjpeg\", \"yuyv\", \"nv12\" or \"any\"",
+        )?;
+        v.range("camera", "watchdog_ms", cam.watchdog_ms, 200..=60_000)?;
+        v.range(
+            "camera",
+            "reconnect_initial_ms",
+            cam.reconnect_initial_ms,
+            10..=60_000,
+        )?;
+        v.range(
+            "camera",
+            "reconnect_max_ms",
+            cam.reconnect_max_ms,
+            cam.reconnect_initial_ms..=600_000,
+        )?;
+        v.range("camera", "settle_ms", cam.settle_ms, 0..=10_000)?;
+        v.range("camera", "discard_frames", cam.discard_frames, 0..=60)?;
+
+        let cap = &raw.capture;
+        let profile = profiles.iter().find(|p| p.name == cap.profile);
+        let names = profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        v.require(
+            profile.is_some(),
+            "capture",
+            "profile",
+            &format!("must be one of: {names}"),
+        )?;
+        let background = if cap.background.trim().is_empty() {
+            None
+        } else {
+            let found = profile.and_then(|p| p.background_by_name(&cap.background));
+            v.require(
+                found.is_some(),
+                "capture",
+                "background",
+                "must be a background choice of the profile or #RRGGBB",
+            )?;
+            found
+        };
+        v.range("capture", "countdown_secs", cap.countdown_secs, 0..=10)?;
+        v.range(
+            "capture",
+            "auto_shutter_hold_ms",
+            cap.auto_shutter_hold_ms,
+            200..=10_000,
+        )?;
+        v.range("capture", "hint_hold_ms", cap.hint_hold_ms, 0..=5_000)?;
+        v.range("capture", "live_check_hz", cap.live_check_hz, 1..=30)?;
+        v.range("capture", "max_retakes", cap.max_retakes, 0..=20)?;
+
+        let checks = &raw.checks;
+        for (key, value) in [
+            ("max_roll_deg", checks.max_roll_deg),
+            ("max_yaw_deg", checks.max_yaw_deg),
+            ("max_pitch_deg", checks.max_pitch_deg),
+        ] {
+            v.require(
+                (0.5..=45.0).contains(&value),
+                "checks",
+                key,
+                "must be between 0.5 and 45 degrees",
+            )?;
+        }
+        let all_thresholds = serde_json::to_value(checks).unwrap_or_default();
+        if let Some(fields) = all_thresholds.as_object() {
+            for (key, value) in fields {
+                let ok = value.as_f64().is_some_and(|x| x.is_finite() && x >= 0.0);
+                v.require(ok, "checks", key, "must be a number ≥ 0")?;
+            }
+        }
+
+        let st = &raw.storage;
+        v.require(
+            is_plain_file_name(&st.database_file),
+            "storage",
+            "database_file",
+            "must be a plain file name (no separators, no ..)",
+        )?;
+        v.range(
+            "storage",
+            "keep_originals_days",
+            st.keep_originals_days,
+            1..=3650,
+        )?;
+
+        let pr = &raw.print;
+        let layout = SheetLayout::parse(&pr.layout);
+        v.require(
+            layout.is_some(),
+            "print",
+            "layout",
+            "must be \"six_inch\", \"five_inch\", \"a4\" or \"single\"",
+        )?;
+        v.require(
+            pr.printer
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "print",
+            "printer",
+            "a CUPS queue name uses letters, digits, - _ .",
+        )?;
+        v.range("print", "copies_per_record", pr.copies_per_record, 1..=20)?;
+        v.range("print", "retries", pr.retries, 0..=10)?;
+        v.range("print", "retry_delay_secs", pr.retry_delay_secs, 1..=600)?;
+        v.range("print", "job_timeout_secs", pr.job_timeout_secs, 5..=3600)?;
+
+        let ex = &raw.export;
+        v.require(
+            ex.file_name.contains("{student_no}") || ex.file_name.contains("{id_number}"),
+            "export",
+            "file_name",
+            "must contain {student_no} or {id_number}",
+        )?;
+        v.require(
+            !ex.file_name.contains('/') && !ex.file_name.contains('\\'),
+            "export",
+            "file_name",
+            "must not contain path separators",
+        )?;
+
+        let sf = &raw.staff;
+        v.range("staff", "pin_attempts", sf.pin_attempts, 1..=20)?;
+        v.range("staff", "lockout_secs", sf.lockout_secs, 10..=86_400)?;
+        v.range("staff", "corner_hold_ms", sf.corner_hold_ms, 500..=10_000)?;
+        v.range("staff", "student_no_min_len", sf.student_no_min_len, 1..=64)?;
+        v.range(
+            "staff",
+            "student_no_max_len",
+            sf.student_no_max_len,
+            sf.student_no_min_len..=64,
+        )?;
+        v.require(
+            sf.reasons.contains_key("other"),
+            "staff",
+            "reasons",
+            "must keep the `other` reason",
+        )?;
+        for (code, RawReason { zh, en }) in &sf.reasons {
+            let ok = code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && !zh.trim().is_empty()
+                && !en.trim().is_empty();
+            v.require(
+                ok,
+                "staff.reasons",
+                code,
+                "reason codes use a-z and _, with non-empty zh and en texts",
+            )?;
+        }
+
+        let pv = &raw.privacy;
+        v.require(
+            !pv.notice_version.trim().is_empty(),
+            "privacy",
+            "notice_version",
+            "must not be empty",
+        )?;
+        v.require(
+            !pv.notice_zh.trim().is_empty(),
+            "privacy",
+            "notice_zh",
+            "must not be empty",
+        )?;
+        v.require(
+            !pv.notice_en.trim().is_empty(),
+            "privacy",
+            "notice_en",
+            "must not be empty",
+        )?;
+        v.range(
+            "privacy",
+            "keep_records_days",
+            pv.keep_records_days,
+            1..=36_500,
+        )?;
+
+        let ui = &raw.ui;
+        let language = match ui.language.as_str() {
+            "zh" => Some(Language::Zh),
+            "en" => Some(Language::En),
+            _ => None,
+        };
+        v.require(
+            language.is_some(),
+            "ui",
+            "language",
+            "must be \"zh\" or \"en\"",
+        )?;
+        v.require(
+            (0.5..=3.0).contains(&ui.scale),
+            "ui",
+            "scale",
+            "must be between 0.5 and 3.0",
+        )?;
+
+        let ms = |value: u32| Duration::from_millis(u64::from(value));
+        let secs = |value: u32| Duration::from_secs(u64::from(value));
+        Ok(KioskConfig {
+            source: None,
+            kiosk: KioskSection {
+                booth_id: kiosk.booth_id.clone(),
+                fullscreen: kiosk.fullscreen,
+                idle_timeout: secs(kiosk.idle_timeout_secs),
+                done_return: secs(kiosk.done_return_secs),
+                out_of_service: kiosk.out_of_service,
+            },
+            camera: CameraSection {
+                source: cam.source.clone(),
+                width: cam.width,
+                height: cam.height,
+                fps: cam.fps,
+                format: cam.format.clone(),
+                mirror_preview: cam.mirror_preview,
+                watchdog: ms(cam.watchdog_ms),
+                reconnect_initial: ms(cam.reconnect_initial_ms),
+                reconnect_max: ms(cam.reconnect_max_ms),
+                still_highest_mode: cam.still_highest_mode,
+                settle: ms(cam.settle_ms),
+                discard_frames: cam.discard_frames,
+            },
+            capture: CaptureSection {
+                profile: cap.profile.clone(),
+                background,
+                countdown_secs: cap.countdown_secs,
+                auto_shutter: cap.auto_shutter,
+                auto_shutter_hold: ms(cap.auto_shutter_hold_ms),
+                hint_hold: ms(cap.hint_hold_ms),
+                live_check_hz: cap.live_check_hz,
+                max_retakes: cap.max_retakes,
+            },
+            checks: *checks,
+            profiles,
+            storage: StorageSection {
+                data_dir: (!st.data_dir.trim().is_empty())
+                    .then(|| PathBuf::from(st.data_dir.trim())),
+                database_file: st.database_file.clone(),
+                keep_originals_days: st.keep_originals_days,
+            },
+            print: PrintSection {
+                printer: (!pr.printer.is_empty()).then(|| pr.printer.clone()),
+                layout: layout.unwrap_or(SheetLayout::SixInch),
+                caption: pr.caption,
+                copies_per_record: pr.copies_per_record,
+                retries: pr.retries,
+                retry_delay: secs(pr.retry_delay_secs),
+                job_timeout: secs(pr.job_timeout_secs),
+            },
+            export: ExportSection {
+                file_name: ex.file_name.clone(),
+                zip: ex.zip,
+            },
+            staff: StaffSection {
+                pin_attempts: sf.pin_attempts,
+                lockout: secs(sf.lockout_secs),
+                corner_hold: ms(sf.corner_hold_ms),
+                student_no: StudentNoFormat {
+                    min_len: sf.student_no_min_len as usize,
+                    max_len: sf.student_no_max_len as usize,
+                    digits_only: sf.student_no_digits_only,
+                },
+                reasons: sf
+                    .reasons
+                    .iter()
+                    .map(|(code, text)| RejectReason {
+                        code: code.clone(),
+                        zh: text.zh.clone(),
+                        en: text.en.clone(),
+                    })
+                    .collect(),
+            },
+            privacy: PrivacySection {
+                notice_version: pv.notice_version.clone(),
+                notice_zh: pv.notice_zh.clone(),
+                notice_en: pv.notice_en.clone(),
+                keep_records_days: pv.keep_records_days,
+            },
+            ui: UiSection {
+                language: language.unwrap_or(Language::Zh),
+                scale: ui.scale,
+                show_second_language: ui.show_second_language,
+            },
+        })
+    }
+}
+
+impl KioskConfig {
+    /// The values the booth flow needs.
+    pub fn flow_settings(&self) -> FlowSettings {
+        let config = self;
+        FlowSettings {
+            default_language: config.ui.language,
+            idle_timeout: config.kiosk.idle_timeout,
+            done_return: config.kiosk.done_return,
+            out_of_service: config.kiosk.out_of_service,
+            countdown_secs: config.capture.countdown_secs,
+            auto_shutter: config.capture.auto_shutter,
+            auto_shutter_hold: config.capture.auto_shutter_hold,
+            hint_hold: config.capture.hint_hold,
+            max_retakes: config.capture.max_retakes,
+            corner_hold: config.staff.corner_hold,
+            student_no: config.staff.student_no,
+            notice: crate::core::flow::settings::ConsentNotice {
+                version: config.privacy.notice_version.clone(),
+                zh: config.privacy.notice_zh.clone(),
+                en: config.privacy.notice_en.clone(),
+            },
+            printer_configured: config.print.printer.is_some(),
+        }
+    }
+}
+
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+}
+
+/// Range and shape checks that know where each key sits in the file.
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Validator<'_> {
+    fn require(&self, ok: bool, table: &str, key: &str, message: &str) -> Result<(), ConfigError> {
+        if ok {
+            return Ok(());
+        }
+        Err(ConfigError {
+            file: self.file.to_string(),
+            pos: locate::locate_key(self.text, table, key),
+            key: format!("{table}.{key}"),
+            message: message.to_string(),
+        })
+    }
+
+    fn range(
+        &self,
+        table: &str,
+        key: &str,
+        value: u32,
+        allowed: std::ops::RangeInclusive<u32>,
+    ) -> Result<(), ConfigError> {
+        let message = format!(
+            "must be between {} and {} (got {value})",
+            allowed.start(),
+            allowed.end()
+        );
+        self.require(allowed.contains(&value), table, key, &message)
+    }
+}
+
+/// How the configuration file was chosen: `--config`, else `IDBOOTH_CONFIG`, else ./kiosk.toml, else the
+/// built-in defaults.
+pub fn resolve_path(cli: Option<&Path>, env: Option<&str>, cwd: &Path) -> Option<PathBuf> {
+    if let Some(path) = cli {
+        return Some(path.to_path_buf());
+    }
+    if let Some(env) = env.filter(|e| !e.trim().is_empty()) {
+        return Some(PathBuf::from(env));
+    }
+    let local = cwd.join("kiosk.toml");
+    local.is_file().then_some(local)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_defaults_are_valid() {
+        let config = KioskConfig::from_raw(&RawConfig::default(), "", "<built-in>").unwrap();
+        assert_eq!(config.capture.profile, "campus_card");
+        assert_eq!(config.camera.watchdog, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn shipped_file_equals_the_defaults() {
+        let shipped = KioskConfig::parse(SHIPPED_KIOSK_TOML, "kiosk.toml").unwrap();
+        assert_eq!(shipped, KioskConfig::default());
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_line_and_column() {
+        let error = KioskConfig::parse("[camera]\nwidht = 1280\n", "k.toml").unwrap_err();
+        assert_eq!(error.key, "camera.widht");
+        assert_eq!(error.pos, Some(TextPos { line: 2, column: 1 }));
+        assert!(error.message.contains("unknown field"), "{error}");
+        assert!(
+            error.to_string().starts_with("k.toml:2:1: camera.widht: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let error = KioskConfig::parse("[camera]\n\nfps = \"thirty\"\n", "k.toml").unwrap_err();
+        assert_eq!(error.key, "camera.fps");
+        assert_eq!(error.pos.map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn out_of_range_is_named() {
+        let error = KioskConfig::parse("[camera]\n  watchdog_ms = 5\n", "k.toml").unwrap_err();
+        assert_eq!(error.key, "camera.watchdog_ms");
+        assert_eq!(error.pos, Some(TextPos { line: 2, column: 3 }));
+        assert!(error.message.contains("got 5"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_key_is_named() {
+        let error = KioskConfig::parse("[ui]\nscale = 1.0\nscale = 2.0\n", "k.toml").unwrap_err();
+        assert_eq!(error.pos.map(|p| p.line), Some(3), "{error}");
+        assert_eq!(error.key, "ui.scale");
+        assert!(error.message.contains("duplicate"), "{error}");
+    }
+
+    #[test]
+    fn bad_profile_override_is_named() {
+        let error = KioskConfig::parse(
+            "[profiles.chsi]\ndpi = 300\nface_width_px = [1]\n",
+            "k.toml",
+        )
+        .unwrap_err();
+        assert_eq!(error.key, "profiles.chsi.face_width_px");
+        assert_eq!(error.pos.map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn unknown_profile_for_capture() {
+        let error =
+            KioskConfig::parse("[capture]\nprofile = \"passport\"\n", "k.toml").unwrap_err();
+        assert_eq!(error.key, "capture.profile");
+        assert!(error.message.contains("chsi"), "{error}");
+    }
+
+    #[test]
+    fn config_path_resolution_order() {
+        let dir = std::env::temp_dir();
+        let cli = Path::new("/etc/idbooth/kiosk.toml");
+        assert_eq!(
+            resolve_path(Some(cli), Some("x.toml"), &dir),
+            Some(cli.to_path_buf())
+        );
+        assert_eq!(
+            resolve_path(None, Some("x.toml"), &dir),
+            Some(PathBuf::from("x.toml"))
+        );
+        let empty = dir.join("idbooth-no-config-here");
+        assert_eq!(resolve_path(None, None, &empty), None);
+    }
+}
+
+#[cfg(test)]
+mod flow_settings_tests {
+    use super::*;
+    use crate::core::locale::Language;
+    use std::time::Duration;
+
+    #[test]
+    fn shipped_defaults_are_carried_over() {
+        let config = KioskConfig::default();
+        let settings = config.flow_settings();
+        assert_eq!(settings.default_language, Language::Zh);
+        assert_eq!(settings.idle_timeout, Duration::from_secs(90));
+        assert_eq!(settings.done_return, Duration::from_secs(20));
+        assert_eq!(settings.countdown_secs, 3);
+        assert_eq!(settings.auto_shutter_hold, Duration::from_secs(1));
+        assert_eq!(settings.hint_hold, Duration::from_millis(500));
+        assert_eq!(settings.max_retakes, 3);
+        assert_eq!(settings.corner_hold, Duration::from_secs(3));
+        assert_eq!(settings.notice.version, "2026-09");
+        assert!(settings.notice.text(Language::Zh).contains("校园卡"));
+        assert!(!settings.printer_configured);
+        assert!(!settings.out_of_service);
+    }
+
+    #[test]
+    fn edited_values_follow_the_file() {
+        let text = "[capture]\ncountdown_secs = 0\nmax_retakes = 1\n[print]\nprinter = \"PDF\"\n\
+                    [ui]\nlanguage = \"en\"\n[kiosk]\nout_of_service = true\n";
+        let config = KioskConfig::parse(text, "k.toml").unwrap();
+        let settings = config.flow_settings();
+        assert_eq!(settings.countdown_secs, 0);
+        assert_eq!(settings.max_retakes, 1);
+        assert!(settings.printer_configured);
+        assert!(settings.out_of_service);
+        assert_eq!(settings.default_language, Language::En);
+    }
+}

@@ -1,0 +1,126 @@
+//! [`ExportSource`] over the SQLite store: approved records and their latest standardized photos in,
+//! batches recorded (and records marked exported) out.
+//!
+//! Owns only the translation between the store's read models and export candidates; every SQL statement
+//! stays in `storage`. The approval time comes from the record's audit history (the store keeps it in a
+//! column but does not expose it on `Record` yet).
+
+use super::{ExportCandidate, ExportQuery, ExportSource, ExportedBatch, SourceError};
+use crate::core::record::{
+    Actor, AuditAction, ExportBatchId, RecordId, RecordStatus, RecordSummary,
+};
+use crate::storage::{NewExportBatch, NewExportItem, RecordFilter, StorageError, Store};
+
+/// The store as an export source, acting as `actor` at `now_unix_s` when it records a batch.
+pub struct StoreExport<'a> {
+    store: &'a mut Store,
+    actor: Actor,
+    now_unix_s: i64,
+}
+
+impl<'a> StoreExport<'a> {
+    pub fn new(store: &'a mut Store, actor: Actor, now_unix_s: i64) -> Self {
+        Self {
+            store,
+            actor,
+            now_unix_s,
+        }
+    }
+}
+
+/// The storage error with its causes ("database error: database is locked").
+fn source_error(error: &StorageError) -> SourceError {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    SourceError(text)
+}
+
+impl StoreExport<'_> {
+    /// When staff last approved the record.
+    fn approved_at(&self, id: RecordId) -> Result<i64, SourceError> {
+        let detail = self.store.get(id).map_err(|error| source_error(&error))?;
+        detail
+            .history
+            .iter()
+            .rev()
+            .find(|entry| entry.action == AuditAction::Approved)
+            .map(|entry| entry.at_unix_s)
+            .ok_or_else(|| {
+                SourceError(format!(
+                    "record {id} is approved but its history has no approval"
+                ))
+            })
+    }
+
+    fn candidate(&self, summary: RecordSummary) -> Result<ExportCandidate, SourceError> {
+        Ok(ExportCandidate {
+            record_id: summary.record.id,
+            approved_at_unix_s: self.approved_at(summary.record.id)?,
+            student_no: summary.record.student_no.as_str().to_owned(),
+            name: summary.student_name,
+            id_number: None,
+            profile: summary.record.profile,
+        })
+    }
+}
+
+impl ExportSource for StoreExport<'_> {
+    fn candidates(&self, query: &ExportQuery) -> Result<Vec<ExportCandidate>, SourceError> {
+        let since = query.since_unix_s.unwrap_or(i64::MIN);
+        let mut summaries = self
+            .store
+            .approved_not_exported(since)
+            .map_err(|error| source_error(&error))?;
+        if query.again {
+            let exported = RecordFilter {
+                status: Some(RecordStatus::Exported),
+                ..RecordFilter::default()
+            };
+            summaries.extend(
+                self.store
+                    .list(&exported)
+                    .map_err(|error| source_error(&error))?,
+            );
+        }
+        let mut candidates = summaries
+            .into_iter()
+            .map(|summary| self.candidate(summary))
+            .collect::<Result<Vec<_>, _>>()?;
+        candidates.retain(|c| c.approved_at_unix_s >= since);
+        candidates.sort_by_key(|c| (c.approved_at_unix_s, c.record_id));
+        Ok(candidates)
+    }
+
+    fn photo(&self, record_id: RecordId) -> Result<Vec<u8>, SourceError> {
+        self.store
+            .photo(record_id)
+            .map_err(|error| source_error(&error))
+    }
+
+    fn record_batch(&mut self, batch: &ExportedBatch) -> Result<ExportBatchId, SourceError> {
+        let new_batch = NewExportBatch {
+            destination: batch.destination.display().to_string(),
+            manifest: format!(
+                "manifest.csv sha256 {} ({} photos)",
+                batch.manifest_sha256,
+                batch.files.len()
+            ),
+            items: batch
+                .files
+                .iter()
+                .map(|file| NewExportItem {
+                    record_id: file.record_id,
+                    file_name: file.entry.file.clone(),
+                })
+                .collect(),
+        };
+        self.store
+            .mark_exported(&new_batch, &self.actor, self.now_unix_s)
+            .map_err(|error| source_error(&error))
+    }
+}
