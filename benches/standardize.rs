@@ -91,7 +91,7 @@ fn parts(
     );
 
     c.bench_function("decode_1350_jpeg", |b| {
-        b.iter(|| vision::decode_image(black_box(bytes)).ok())
+        b.iter(|| vision::decode_image(black_box(bytes)).ok());
     });
     c.bench_function("analyze_1350_capture", |b| {
         b.iter(|| {
@@ -101,7 +101,7 @@ fn parts(
         });
     });
     c.bench_function("segment_1350_capture", |b| {
-        b.iter(|| vision.segment(black_box(&capture)).ok())
+        b.iter(|| vision.segment(black_box(&capture)).ok());
     });
     c.bench_function("refine_crown_mask_512", |b| {
         b.iter(|| {
@@ -130,13 +130,13 @@ fn parts(
         });
     });
     c.bench_function("render_crop_480x640", |b| {
-        b.iter(|| render_photo(black_box(&capture), &plan).ok())
+        b.iter(|| render_photo(black_box(&capture), &plan).ok());
     });
     c.bench_function("composite_480x640", |b| {
         b.iter(|| replace_background(black_box(&photo), &photo_mask, Rgb8::CHSI_BLUE).ok());
     });
     c.bench_function("encode_quality_search_chsi", |b| {
-        b.iter(|| encode_photo(black_box(&composed), chsi).ok())
+        b.iter(|| encode_photo(black_box(&composed), chsi).ok());
     });
     c.bench_function("reanalyze_480x640_photo", |b| {
         b.iter(|| {

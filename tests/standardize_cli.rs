@@ -14,7 +14,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn vision() -> Vision {
-    Vision::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models")).expect("models")
+    Vision::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models"))
+        .unwrap_or_else(|error| panic!("models: {error}"))
 }
 
 fn args(out_dir: &Path, files: Vec<PathBuf>) -> ProcessArgs {

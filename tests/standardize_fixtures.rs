@@ -24,7 +24,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn load_vision() -> Vision {
-    Vision::load(&root().join("assets/models")).expect("models load")
+    Vision::load(&root().join("assets/models"))
+        .unwrap_or_else(|error| panic!("models load: {error}"))
 }
 
 fn profile(name: &str) -> PhotoSpec {
@@ -36,7 +37,8 @@ fn profile(name: &str) -> PhotoSpec {
 
 /// Every `good_id_photo` row of MANIFEST.tsv.
 fn good_fixtures() -> Vec<String> {
-    let manifest = std::fs::read_to_string(fixture("MANIFEST.tsv")).expect("manifest");
+    let manifest = std::fs::read_to_string(fixture("MANIFEST.tsv"))
+        .unwrap_or_else(|error| panic!("manifest: {error}"));
     manifest
         .lines()
         .skip(1)
@@ -353,9 +355,9 @@ fn edge_colour(
 
 /// The same photo composited naively (`αI + (1 − α)·background`, no decontamination).
 fn naive_composite(capture: &image::RgbImage, photo: &StandardizedPhoto) -> image::RgbImage {
-    let rendered = standardize::render_photo(capture, &photo.record.plan).expect("render");
+    let mut out = standardize::render_photo(capture, &photo.record.plan)
+        .unwrap_or_else(|error| panic!("render: {error}"));
     let background = photo.record.background.to_array();
-    let mut out = rendered.clone();
     for (pixel, &alpha) in out.pixels_mut().zip(&photo.mask.alpha) {
         let a = f32::from(alpha) / 255.0;
         for c in 0..3 {

@@ -7,6 +7,7 @@
 //! be rejected. An unreadable file prints `{"file":…, "error":…}` and the others are still processed;
 //! the exit code is then 2.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::core::spec::{PhotoFormat, PhotoSpec, Rgb8};
-use crate::core::standardize::{StandardizeSettings, StandardizedPhoto};
+use crate::core::standardize::{StandardizeFailure, StandardizeSettings, StandardizedPhoto};
 use crate::standardizer::{self, StandardizerError};
 use crate::vision::{self, Vision};
 
@@ -239,7 +240,11 @@ fn photo_line<'a>(
         file,
         output,
         verdict: if photo.passed() { "pass" } else { "fail" },
-        failures: check.failures.iter().map(|f| f.code()).collect(),
+        failures: check
+            .failures
+            .iter()
+            .map(StandardizeFailure::code)
+            .collect(),
         reasons: check.failures.iter().map(ToString::to_string).collect(),
         width: Some(photo.pixels.width()),
         height: Some(photo.pixels.height()),
@@ -267,7 +272,11 @@ fn rejected_line<'a>(
         file,
         output: None,
         verdict: "fail",
-        failures: error.failures().iter().map(|f| f.code()).collect(),
+        failures: error
+            .failures()
+            .iter()
+            .map(StandardizeFailure::code)
+            .collect(),
         reasons: error.failures().iter().map(ToString::to_string).collect(),
         width: None,
         height: None,
@@ -305,13 +314,14 @@ fn report_error(
 fn readable(line: &FileLine<'_>) -> String {
     let mut text = format!("{}  {}", line.file, line.verdict.to_uppercase());
     if let Some(output) = &line.output {
-        text.push_str(&format!("  -> {output}"));
+        let _ = write!(text, "  -> {output}");
     }
     if let (Some(bytes), Some(geometry)) = (line.bytes, &line.geometry) {
         let quality = line
             .jpeg_quality
             .map_or_else(|| "png".to_owned(), |q| format!("q{q}"));
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "  {}x{} {quality} {:.1} KB  crown {:.0} eyes {:.0} face {:.0} centre {:.0}",
             line.width.unwrap_or(0),
             line.height.unwrap_or(0),
@@ -320,14 +330,14 @@ fn readable(line: &FileLine<'_>) -> String {
             geometry.eye_line_px,
             geometry.face_width_px,
             geometry.eye_mid_x_px,
-        ));
+        );
         if let Some(delta) = geometry.background_delta_e {
-            text.push_str(&format!(" bgΔE {delta:.1}"));
+            let _ = write!(text, " bgΔE {delta:.1}");
         }
     }
-    text.push_str(&format!("  ({} ms)", line.ms));
+    let _ = write!(text, "  ({} ms)", line.ms);
     for reason in &line.reasons {
-        text.push_str(&format!("\n    {reason}"));
+        let _ = write!(text, "\n    {reason}");
     }
     text
 }

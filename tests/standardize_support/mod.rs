@@ -46,7 +46,7 @@ impl Figure {
     }
 
     /// The figure's own upright frame point (relative to the eye midpoint) in capture pixels.
-    fn to_capture(&self, dx: f32, dy: f32) -> Point {
+    fn to_capture(self, dx: f32, dy: f32) -> Point {
         let (sin, cos) = self.roll_deg.to_radians().sin_cos();
         Point::new(
             self.eye_mid.x + cos * dx - sin * dy,
@@ -54,7 +54,7 @@ impl Figure {
         )
     }
 
-    fn to_upright(&self, p: Point) -> (f32, f32) {
+    fn to_upright(self, p: Point) -> (f32, f32) {
         let (sin, cos) = self.roll_deg.to_radians().sin_cos();
         let (dx, dy) = (p.x - self.eye_mid.x, p.y - self.eye_mid.y);
         (cos * dx + sin * dy, -sin * dx + cos * dy)
@@ -67,7 +67,7 @@ impl Figure {
         // Head: an ellipse from the crown to the chin, as wide as the face (hair included above).
         let top = -self.crown_above_eyes_px;
         let bottom = self.chin_below_eyes_px;
-        let centre_y = (top + bottom) / 2.0;
+        let centre_y = f32::midpoint(top, bottom);
         let radius_y = (bottom - top) / 2.0;
         let inside_head = (dx / half_face).powi(2) + ((dy - centre_y) / radius_y).powi(2) <= 1.0;
         if inside_head {

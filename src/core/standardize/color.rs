@@ -30,6 +30,7 @@ pub fn srgb_to_linear(channel: u8) -> f32 {
     }
 }
 
+#[allow(clippy::many_single_char_names)] // r, g, b, x, y, z, f: the names of the CIE formulas
 pub fn srgb_to_lab(rgb: Rgb8) -> Lab {
     let (r, g, b) = (
         srgb_to_linear(rgb.r),

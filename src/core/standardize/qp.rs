@@ -184,10 +184,11 @@ fn gauss_solve<const R: usize, const C: usize>(
         for row in col + 1..size {
             let factor = matrix[row][col] / matrix[col][col];
             if factor != 0.0 {
-                for k in col..size {
-                    matrix[row][k] -= factor * matrix[col][k];
+                let pivot = matrix[col];
+                for (target, source) in matrix[row][col..size].iter_mut().zip(&pivot[col..size]) {
+                    *target -= factor * source;
                 }
-                matrix[row][rhs] -= factor * matrix[col][rhs];
+                matrix[row][rhs] -= factor * pivot[rhs];
             }
         }
     }

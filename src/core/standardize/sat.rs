@@ -47,12 +47,14 @@ impl<const N: usize> SummedArea<N> {
             (y + radius + 1).min(self.height),
         );
         let stride = self.width + 1;
-        let (a, b) = (self.sums[y0 * stride + x0], self.sums[y0 * stride + x1]);
-        let (c, d) = (self.sums[y1 * stride + x0], self.sums[y1 * stride + x1]);
+        let top_left = self.sums[y0 * stride + x0];
+        let top_right = self.sums[y0 * stride + x1];
+        let bottom_left = self.sums[y1 * stride + x0];
+        let bottom_right = self.sums[y1 * stride + x1];
         let count = ((x1 - x0) * (y1 - y0)) as f64;
         let mut out = [0.0; N];
         for (i, o) in out.iter_mut().enumerate() {
-            *o = (d[i] - b[i] - c[i] + a[i]) / count;
+            *o = (bottom_right[i] - top_right[i] - bottom_left[i] + top_left[i]) / count;
         }
         out
     }

@@ -331,7 +331,7 @@ impl Problem {
         let (mut low, mut high) = (0.0_f64, f64::from(worst) + 1.0);
         let mut best = fallback;
         for _ in 0..OVERSHOOT_BISECTION_STEPS {
-            let mid = (low + high) / 2.0;
+            let mid = f64::midpoint(low, high);
             let rows = [hard, &self.bound_constraints(mid)[..]].concat();
             match qp::minimize(objective, &rows) {
                 Some(x) => {
