@@ -58,6 +58,20 @@ fn bench_vision(c: &mut Criterion) {
             )
         });
     });
+    group.bench_function("segment only, 1350x1350 capture", |b| {
+        b.iter(|| black_box(vision.segment(&capture).expect("segmentation")));
+    });
+    let segmentation = vision.segment(&capture).expect("segmentation");
+    let whole = Rect::new(0.0, 0.0, 1350.0, 1350.0);
+    group.bench_function("refine only, 1350x1350 capture", |b| {
+        b.iter(|| {
+            black_box(
+                vision
+                    .refine_mask(&capture, &segmentation, whole, SizePx::new(1350, 1350))
+                    .expect("mask"),
+            )
+        });
+    });
     group.bench_function("segment + refine, 1350x1350 capture", |b| {
         b.iter(|| black_box(vision.person_mask(&capture).expect("mask")));
     });

@@ -69,6 +69,49 @@ fn main() -> ExitCode {
             &data_dir,
             &mut std::io::stdout(),
         )),
+        Command::Check(args) => {
+            match cli::analysis::run_check(&args, &config, &mut std::io::stdout()) {
+                Ok(0) => Ok(()),
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
+        Command::Process(args) => {
+            match cli::analysis::run_process(&args, &config, &mut std::io::stdout()) {
+                Ok(0) => Ok(()),
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
+        Command::Eval(args) => cli::analysis::run_eval(&args, &config, &mut std::io::stdout()),
+        Command::Enroll(args) => exit_from(cli::enroll::run_enroll(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
+        Command::Export(args) => exit_from(cli::export::run_export(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
+        Command::Print(args) => exit_from(cli::print::run_print(
+            &args,
+            &config,
+            &data_dir,
+            &mut std::io::stdout(),
+        )),
+        Command::Staff(args) => match args.command {
+            None => app::staff::run_staff(config, &data_dir),
+            Some(command) => exit_from(cli::records::run_staff_command(
+                &command,
+                &config,
+                &data_dir,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout(),
+            )),
+        },
         Command::Config(_) => Ok(()),
     };
     match result {

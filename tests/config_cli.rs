@@ -102,7 +102,10 @@ fn help_lists_the_commands() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for command in ["kiosk", "config"] {
+    for command in [
+        "kiosk", "staff", "check", "process", "enroll", "records", "export", "print", "roster",
+        "config", "eval",
+    ] {
         assert!(help.contains(command), "--help lacks {command}:\n{help}");
     }
 }

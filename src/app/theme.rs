@@ -16,6 +16,9 @@ pub const GOOD: Color32 = Color32::from_rgb(0x1B, 0x7F, 0x3B);
 pub const BAD: Color32 = Color32::from_rgb(0xB3, 0x26, 0x1E);
 pub const WARN: Color32 = Color32::from_rgb(0xA8, 0x5F, 0x00);
 
+/// Fraction of its column the live preview may fill.
+pub const PREVIEW_FILL: f32 = 0.85;
+
 /// Physical size of the smallest touch target (WCAG / kiosk guidance: ≥ 15 mm).
 pub const MIN_TOUCH_MM: f32 = 15.0;
 /// Logical points per millimetre at egui's 96-dpi reference.
@@ -71,6 +74,47 @@ impl Metrics {
     pub fn spacing(&self) -> f32 {
         self.unit * 3.0
     }
+}
+
+/// Sizes of the staff station: a desk PC with mouse and keyboard, so ordinary desktop sizes rather than
+/// the booth's touch targets.
+pub mod staff {
+    /// Width of the record list; wide enough for number, name and profile of a typical row.
+    pub const LIST_WIDTH_PT: f32 = 380.0;
+    /// Width of the decision column (approve, reasons, note) on the right of the review pane.
+    pub const DECISION_WIDTH_PT: f32 = 340.0;
+    /// Tallest a review image is drawn: a 35:45 photo then reads at about passport-print size x3.
+    pub const IMAGE_MAX_HEIGHT_PT: f32 = 460.0;
+    /// Width of the login form (label column + field), used to centre it.
+    pub const LOGIN_FORM_WIDTH_PT: f32 = 360.0;
+    /// Width of a single-line form field.
+    pub const FIELD_WIDTH_PT: f32 = 260.0;
+    /// The search field fits beside its label and button in the record list.
+    pub const SEARCH_FIELD_WIDTH_PT: f32 = 160.0;
+    /// A file path field: long enough for a USB-stick path.
+    pub const PATH_FIELD_WIDTH_PT: f32 = 520.0;
+    /// Space above the login title.
+    pub const LOGIN_TOP_GAP_PT: f32 = 48.0;
+    pub const SECTION_GAP_PT: f32 = 16.0;
+    pub const ROW_GAP_PT: f32 = 6.0;
+    /// Text sizes (egui's defaults are 12.5 pt body; reviewers read names and reports all day).
+    pub const BODY_PT: f32 = 16.0;
+    pub const HEADING_PT: f32 = 22.0;
+    pub const SMALL_PT: f32 = 13.0;
+}
+
+/// Staff station text sizes; the booth keeps its screen-relative `Metrics`.
+pub fn apply_staff_text_sizes(ctx: &egui::Context) {
+    use egui::TextStyle;
+    ctx.all_styles_mut(|style| {
+        for (text_style, font) in &mut style.text_styles {
+            font.size = match text_style {
+                TextStyle::Heading => staff::HEADING_PT,
+                TextStyle::Small => staff::SMALL_PT,
+                _ => staff::BODY_PT,
+            };
+        }
+    });
 }
 
 /// Name under which the bundled CJK font is registered.

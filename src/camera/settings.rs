@@ -357,3 +357,42 @@ mod tests {
         assert!(no_watchdog.validate().is_err());
     }
 }
+
+impl CameraSettings {
+    /// The worker's settings from the validated `[camera]` section of kiosk.toml.
+    pub fn from_config(
+        section: &crate::config::CameraSection,
+    ) -> Result<CameraSettings, CameraError> {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let settings = CameraSettings {
+            source: SourceSpec::parse(&section.source)?,
+            width: section.width,
+            height: section.height,
+            fps: section.fps,
+            format_preference: format_preference(&section.format)?,
+            mirror: section.mirror_preview,
+            watchdog_ms: ms(section.watchdog),
+            reconnect_initial_ms: ms(section.reconnect_initial),
+            reconnect_max_ms: ms(section.reconnect_max),
+            still_highest_mode: section.still_highest_mode,
+            settle_ms: ms(section.settle),
+            discard_frames: section.discard_frames,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn shipped_config_maps_to_the_worker_defaults() {
+        let config = crate::config::KioskConfig::default();
+        assert_eq!(
+            CameraSettings::from_config(&config.camera).unwrap(),
+            CameraSettings::default()
+        );
+    }
+}

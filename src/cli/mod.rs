@@ -1,9 +1,14 @@
 //! Command-line interface: the clap definitions and the dispatch of batch commands. Each command's logic
 //! lives in its own file and shares the same core as the booth. Output to stdout is allowed here only.
 
+pub mod analysis;
+pub mod check;
 pub mod config_cmd;
+pub mod enroll;
+pub mod eval;
 pub mod export;
 pub mod print;
+pub mod process;
 pub mod records;
 
 use std::path::PathBuf;
@@ -31,12 +36,26 @@ pub struct Cli {
 pub enum Command {
     /// The self-service booth, full screen (the default command).
     Kiosk(KioskArgs),
+    /// Check photos against a profile: a readable table, or --json lines.
+    Check(analysis::CheckArgs),
+    /// Run the checks over a labelled manifest and print how many were flagged, missed or wrongly rejected.
+    Eval(analysis::EvalArgs),
+    /// Import an uploaded photo for a student: checks, standardization, a record pending review.
+    Enroll(enroll::EnrollArgs),
+    /// Standardize captures into photos of a profile: DIR/<stem>.jpg, a table or --json lines.
+    Process(analysis::ProcessCliArgs),
+    /// Export approved photos for the campus-card system (atomic batch with manifests).
+    Export(export::ExportArgs),
+    /// Print a sheet (or write it as PDF) for a record or a photo file.
+    Print(print::PrintArgs),
     /// Records in the database: list, show, approve, reject, reasons, verify.
     #[command(subcommand)]
     Records(records::RecordsArgs),
     /// The student roster: import a CSV file.
     #[command(subcommand)]
     Roster(records::RosterArgs),
+    /// The staff station: PIN login, review queue, search, statistics, roster import, retention purge.
+    Staff(records::StaffArgs),
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -8,7 +8,9 @@ use anyhow::Context as _;
 use clap::Subcommand;
 
 use crate::config::KioskConfig;
-use crate::core::record::{Actor, ReasonCatalog, ReasonText, RecordId, RecordStatus};
+use crate::core::record::{
+    Actor, ReasonCatalog, ReasonText, RecordId, RecordStatus, StaffAccount, StaffPin,
+};
 use crate::storage::Store;
 use crate::storage::{self as commands, RecordsCommand};
 use crate::storage::{ColumnMap, RosterImportOptions};
@@ -64,6 +66,24 @@ pub enum RosterArgs {
     },
 }
 
+#[derive(Debug, clap::Args)]
+pub struct StaffArgs {
+    #[command(subcommand)]
+    pub command: Option<StaffCommand>,
+}
+
+/// Staff accounts (without a subcommand, `idbooth staff` opens the staff station).
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account; the PIN (4–12 digits) is read from the first line of standard input.
+    Add {
+        account: String,
+        /// Name shown in the audit log and the station.
+        #[arg(long)]
+        name: String,
+    },
+}
+
 /// The database file for a configuration and data dir.
 pub fn database_path(config: &KioskConfig, data_dir: &Path) -> PathBuf {
     data_dir.join(&config.storage.database_file)
@@ -90,7 +110,7 @@ pub fn reason_catalog(config: &KioskConfig) -> anyhow::Result<ReasonCatalog> {
     ReasonCatalog::new(reasons).context("staff.reasons in the configuration")
 }
 
-fn now_unix_s() -> i64 {
+pub fn now_unix_s() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -176,4 +196,26 @@ pub fn run_roster(
     )?;
     write!(out, "{}", commands::render_roster_report(&report))?;
     Ok(report.committed)
+}
+
+/// Runs `staff add`: the PIN comes from the first line of `input` so it never appears in the process
+/// list or the shell history.
+pub fn run_staff_command(
+    command: &StaffCommand,
+    config: &KioskConfig,
+    data_dir: &Path,
+    input: &mut dyn std::io::BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let StaffCommand::Add { account, name } = command;
+    let account = StaffAccount::parse(account)?;
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("cannot read the PIN from standard input")?;
+    let pin = StaffPin::parse(line.trim_end_matches(['\r', '\n']))?;
+    let mut store = open_store(config, data_dir)?;
+    store.create_staff(&account, name, &pin, &Actor::Cli, now_unix_s())?;
+    writeln!(out, "staff account {} created", account.as_str())?;
+    Ok(true)
 }

@@ -101,13 +101,6 @@ pub struct CaptureSection {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChecksSection {
-    pub max_roll_deg: f32,
-    pub max_yaw_deg: f32,
-    pub max_pitch_deg: f32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct StorageSection {
     /// Overrides `--data-dir` default (the XDG data dir) when set.
     pub data_dir: Option<PathBuf>,
@@ -185,7 +178,8 @@ pub struct KioskConfig {
     pub kiosk: KioskSection,
     pub camera: CameraSection,
     pub capture: CaptureSection,
-    pub checks: ChecksSection,
+    /// Thresholds of the quality checks (`[checks]`).
+    pub checks: crate::core::checks::CheckThresholds,
     /// Every profile, built-ins first (overridden where kiosk.toml says so).
     pub profiles: Vec<PhotoSpec>,
     pub storage: StorageSection,
@@ -214,6 +208,11 @@ fn unreachable_defaults(error: &ConfigError) -> ! {
 }
 
 impl KioskConfig {
+    /// The thresholds every check compares against.
+    pub fn check_thresholds(&self) -> crate::core::checks::CheckThresholds {
+        self.checks
+    }
+
     /// The profile with this name.
     pub fn profile(&self, name: &str) -> Option<&PhotoSpec> {
         self.profiles.iter().find(|p| p.name == name)
@@ -401,6 +400,13 @@ impl KioskConfig {
                 "must be between 0.5 and 45 degrees",
             )?;
         }
+        let all_thresholds = serde_json::to_value(checks).unwrap_or_default();
+        if let Some(fields) = all_thresholds.as_object() {
+            for (key, value) in fields {
+                let ok = value.as_f64().is_some_and(|x| x.is_finite() && x >= 0.0);
+                v.require(ok, "checks", key, "must be a number ≥ 0")?;
+            }
+        }
 
         let st = &raw.storage;
         v.require(
@@ -560,11 +566,7 @@ impl KioskConfig {
                 live_check_hz: cap.live_check_hz,
                 max_retakes: cap.max_retakes,
             },
-            checks: ChecksSection {
-                max_roll_deg: checks.max_roll_deg,
-                max_yaw_deg: checks.max_yaw_deg,
-                max_pitch_deg: checks.max_pitch_deg,
-            },
+            checks: *checks,
             profiles,
             storage: StorageSection {
                 data_dir: (!st.data_dir.trim().is_empty())

@@ -12,7 +12,7 @@ pub struct RawConfig {
     pub kiosk: RawKiosk,
     pub camera: RawCamera,
     pub capture: RawCapture,
-    pub checks: RawChecks,
+    pub checks: crate::core::checks::CheckThresholds,
     pub profiles: BTreeMap<String, RawProfile>,
     pub storage: RawStorage,
     pub print: RawPrint,
@@ -104,25 +104,6 @@ impl Default for RawCapture {
             hint_hold_ms: 500,
             live_check_hz: 10,
             max_retakes: 3,
-        }
-    }
-}
-
-/// Check thresholds; every default carries its source in kiosk.toml.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawChecks {
-    pub max_roll_deg: f32,
-    pub max_yaw_deg: f32,
-    pub max_pitch_deg: f32,
-}
-
-impl Default for RawChecks {
-    fn default() -> Self {
-        Self {
-            max_roll_deg: 8.0,
-            max_yaw_deg: 10.0,
-            max_pitch_deg: 10.0,
         }
     }
 }

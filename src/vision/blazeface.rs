@@ -137,6 +137,23 @@ pub fn weighted_nms(mut detections: Vec<RawDetection>, min_iou: f32) -> Vec<RawD
     kept
 }
 
+/// Drops every detection whose centre lies inside the box of a better one: two real faces never
+/// nest, but one face seen at two scales (letterbox and tile) can overlap by less than the NMS
+/// threshold. `detections` must be sorted best first, as [`weighted_nms`] returns them.
+pub fn suppress_nested(detections: Vec<RawDetection>) -> Vec<RawDetection> {
+    let mut kept: Vec<RawDetection> = Vec::with_capacity(detections.len());
+    for detection in detections {
+        let nested = kept.iter().any(|better| {
+            (detection.center_x - better.center_x).abs() < better.width / 2.0
+                && (detection.center_y - better.center_y).abs() < better.height / 2.0
+        });
+        if !nested {
+            kept.push(detection);
+        }
+    }
+    kept
+}
+
 fn weighted_mean(best: &RawDetection, cluster: &[RawDetection]) -> RawDetection {
     let total: f32 = cluster.iter().map(|d| d.score).sum();
     if cluster.len() < 2 || total <= 0.0 {
@@ -265,6 +282,20 @@ mod tests {
         let expected_x = (0.9 * 0.2 + 0.6 * 0.22) / 1.5;
         assert!((kept[0].center_x - expected_x).abs() < 1e-6);
         assert!((kept[0].keypoints[0][0] - expected_x).abs() < 1e-6);
+        assert!((kept[1].center_x - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn nested_detections_are_dropped_and_neighbours_kept() {
+        // A big box, a small one inside it (IoU far below the NMS threshold), a separate face.
+        let detections = vec![
+            unit(0.9, 0.3, 0.4),
+            unit(0.8, 0.35, 0.1),
+            unit(0.7, 0.8, 0.2),
+        ];
+        let kept = suppress_nested(detections);
+        assert_eq!(kept.len(), 2);
+        assert!((kept[0].center_x - 0.3).abs() < 1e-6);
         assert!((kept[1].center_x - 0.8).abs() < 1e-6);
     }
 }

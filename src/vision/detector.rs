@@ -92,6 +92,7 @@ impl FaceDetector {
             found.extend(smaller);
         }
         let merged = blazeface::weighted_nms(found, blazeface::NMS_MIN_IOU);
+        let merged = blazeface::suppress_nested(merged);
         Ok(merged.iter().map(to_face_detection).collect())
     }
 

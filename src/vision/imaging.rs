@@ -5,7 +5,7 @@
 
 use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::U8x3;
-use fast_image_resize::{FilterType, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
 use super::VisionError;
@@ -109,26 +109,6 @@ fn resize_rgb(
         ResizeOptions::new()
             .resize_alg(RESIZE_ALG)
             .crop(crop.x, crop.y, crop.width, crop.height);
-    resizer
-        .resize_typed(&src_view, &mut dst_view, &options)
-        .map_err(|error| resize_error(error.to_string()))
-}
-
-/// Resizes a plane of f32 pixels (bilinear); used to upsample the guided filter's coefficients
-/// and the coarse mask.
-pub fn resize_plane<P: PixelTrait>(
-    resizer: &mut Resizer,
-    src: &[P],
-    src_size: (u32, u32),
-    dst: &mut [P],
-    dst_size: (u32, u32),
-) -> Result<(), VisionError> {
-    let resize_error = |reason: String| VisionError::Resize { reason };
-    let src_view = TypedImageRef::new(src_size.0, src_size.1, src)
-        .map_err(|error| resize_error(error.to_string()))?;
-    let mut dst_view = TypedImage::from_pixels_slice(dst_size.0, dst_size.1, dst)
-        .map_err(|error| resize_error(error.to_string()))?;
-    let options = ResizeOptions::new().resize_alg(RESIZE_ALG);
     resizer
         .resize_typed(&src_view, &mut dst_view, &options)
         .map_err(|error| resize_error(error.to_string()))

@@ -58,7 +58,7 @@ pub fn roll_deg(right_eye: Point, left_eye: Point) -> f32 {
 
 /// Yaw and pitch of the head in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HeadPose {
+pub(crate) struct HeadPose {
     /// Positive when the subject turns towards the image's right.
     pub yaw_deg: f32,
     /// Positive when the subject looks up.
@@ -75,7 +75,7 @@ pub struct HeadPose {
 /// No zero offset is needed: over the 18 frontal London-set fixtures the mean pitch is +0.1°
 /// and the mean yaw +0.8° (their spread, ±5°, is the subjects' own pose: a nose-offset estimate
 /// that uses no depth agrees with the yaw to within 1°).
-pub fn head_pose(landmarks: &[Point3]) -> HeadPose {
+pub(crate) fn head_pose(landmarks: &[Point3]) -> HeadPose {
     let mut across = [0.0f32; 3];
     let pairs = idx::FACE_OVAL_PAIRS.iter().copied().chain([
         (idx::RIGHT_EYE_OUTER, idx::LEFT_EYE_OUTER),

@@ -8,7 +8,29 @@
 //!
 //! Layout: `model` (tract plans), `imaging` (resizes and warps), `blazeface` (pure anchor decoding
 //! and NMS), `detector`, `mesh`, `measures` (pure face measures), `segmenter` + `guided` (mask and
-//! its edge refinement), `decode` (untrusted files).
+//! its edge refinement, `upsample` fuses its full-resolution step), `decode` (untrusted files).
+//!
+//! Model inputs are cut exactly as MediaPipe 0.10.14 cuts them, so detections, landmarks and the
+//! coarse mask match its own outputs (tests/fixtures/reference) to a pixel.
+//!
+//! ```no_run
+//! use idbooth::core::geometry::{Rect, SizePx};
+//! use idbooth::vision::{self, AnalyzeMode, Vision};
+//!
+//! # fn main() -> Result<(), vision::VisionError> {
+//! let mut vision = Vision::load_default()?;
+//! let capture = vision::load_image(std::path::Path::new("capture.jpg"))?;
+//! let analysis = vision.analyze(&capture, AnalyzeMode::Capture)?;
+//! if let Some(mesh) = &analysis.mesh {
+//!     println!("{} faces, roll {:.1}°", analysis.faces.len(), mesh.roll_deg);
+//! }
+//! let segmentation = vision.segment(&capture)?; // once per capture
+//! let crop = Rect::new(300.0, 200.0, 750.0, 1000.0);
+//! let mask = vision.refine_mask(&capture, &segmentation, crop, SizePx::new(480, 640))?;
+//! # let _ = mask;
+//! # Ok(())
+//! # }
+//! ```
 
 mod blazeface;
 mod decode;
@@ -20,6 +42,7 @@ mod measures;
 mod mesh;
 mod model;
 mod segmenter;
+mod upsample;
 
 use std::path::{Path, PathBuf};
 
@@ -29,8 +52,8 @@ pub use decode::{
     MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX, check_dimensions, decode_image, load_image,
 };
 pub use error::VisionError;
-pub use measures::{HeadPose, head_pose, roll_deg};
-pub use segmenter::Segmentation;
+pub use measures::roll_deg;
+pub use segmenter::{SIDE as SEGMENTATION_SIDE, Segmentation};
 
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh, PersonMask};
 use crate::core::geometry::{Rect, SizePx};

@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use fast_image_resize::Resizer;
-use fast_image_resize::pixels::{F32, F32x4};
 use image::RgbImage;
 
 use super::VisionError;
 use super::guided::{self, GuideInput, GuidedScratch};
 use super::imaging::{self, Border, IndexMap, Region, Resampler, RotatedRect};
 use super::model::OnnxModel;
+use super::upsample::{self, Grid, Upsampler};
 use crate::core::face::PersonMask;
 use crate::core::geometry::{Rect, SizePx};
 
@@ -48,16 +47,43 @@ const MAX_ALPHA_GAIN: f32 = 0.2;
 /// Largest mask the refiner produces, in pixels (the same bound as decoded images).
 const MAX_OUTPUT_PIXELS: u64 = super::decode::MAX_IMAGE_PIXELS;
 
-/// The segmenter's coarse person probability for a whole image.
+/// The segmenter's coarse person probability for a whole image. Only [`Segmenter::segment`]
+/// makes one, so the map always has its full `SIDE * SIDE` size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segmentation {
     /// Size of the image it was computed on.
-    pub image_size: SizePx,
+    image_size: SizePx,
     /// `SIDE * SIDE` probabilities, row-major, of the image stretched to a square.
-    pub probability: Vec<f32>,
+    probability: Vec<f32>,
 }
 
 impl Segmentation {
+    /// Size of the image the segmentation was computed on.
+    pub fn image_size(&self) -> SizePx {
+        self.image_size
+    }
+
+    /// The raw `SIDE` x `SIDE` probability map, row-major (the image stretched to a square).
+    /// The square probability map as a person mask over the whole image (stretched to a square, which
+    /// is how `PersonMask` readers map a smaller mask onto an image). No edge refinement.
+    pub fn coarse_person_mask(&self) -> PersonMask {
+        let side = self.probability.len().isqrt() as u32;
+        PersonMask {
+            width: side,
+            height: side,
+            alpha: self
+                .probability
+                .iter()
+                .take(side as usize * side as usize)
+                .map(|p| (p.clamp(0.0, 1.0) * 255.0).round() as u8)
+                .collect(),
+        }
+    }
+
+    pub fn probabilities(&self) -> &[f32] {
+        &self.probability
+    }
+
     /// Fraction of the coarse map's pixels where a person is more likely than not.
     pub fn person_fraction(&self) -> f32 {
         let person = self.probability.iter().filter(|&&p| p > 0.5).count();
@@ -87,16 +113,14 @@ impl Segmentation {
 pub struct Segmenter {
     model: OnnxModel,
     resampler: Resampler,
-    resizer: Resizer,
+    upsampler: Upsampler,
     rgb: Vec<u8>,
     guide_small: Vec<u8>,
     guide_small_f32: Vec<f32>,
     mask_small: Vec<f32>,
-    coarse_small: Vec<F32>,
-    coarse_full: Vec<F32>,
+    coarse_small: Vec<f32>,
     coefficients_small: Vec<[f32; 4]>,
-    coefficients_small_px: Vec<F32x4>,
-    coefficients_full: Vec<F32x4>,
+    grid: Vec<[f32; upsample::CHANNELS]>,
     guide_full: Vec<u8>,
     scratch: GuidedScratch,
 }
@@ -111,16 +135,14 @@ impl Segmenter {
         Ok(Self {
             model,
             resampler: Resampler::default(),
-            resizer: Resizer::new(),
+            upsampler: Upsampler::default(),
             rgb: Vec::new(),
             guide_small: Vec::new(),
             guide_small_f32: Vec::new(),
             mask_small: Vec::new(),
             coarse_small: Vec::new(),
-            coarse_full: Vec::new(),
             coefficients_small: Vec::new(),
-            coefficients_small_px: Vec::new(),
-            coefficients_full: Vec::new(),
+            grid: Vec::new(),
             guide_full: Vec::new(),
             scratch: GuidedScratch::default(),
         })
@@ -188,6 +210,33 @@ impl Segmenter {
         let seg_px_in_small =
             (small_w as f32 / crop.width) * (segmentation.image_size.width as f32 / SIDE as f32);
         let radius = (GUIDE_RADIUS_SEG_PX * seg_px_in_small).round().max(1.0) as usize;
+        self.solve_grid((small_w, small_h), radius);
+        let guide: &[u8] = if is_whole_image(img, region, out_size) {
+            // Exactly the whole image at its own size: the photo itself is the guide.
+            img.as_raw()
+        } else {
+            self.resampler.render_region(
+                img,
+                region,
+                out_size.width,
+                out_size.height,
+                Border::Replicate,
+                &mut self.guide_full,
+            )?;
+            &self.guide_full
+        };
+        let cells = grid_cells(&self.coefficients_small, &self.coarse_small, &mut self.grid);
+        let grid = Grid {
+            width: small_w as usize,
+            height: small_h as usize,
+            cells,
+        };
+        evaluate_alpha(&mut self.upsampler, grid, guide, out_size)
+    }
+
+    /// Runs the guided-filter passes on the coefficient grid, leaving the last pass's
+    /// coefficients in `coefficients_small`.
+    fn solve_grid(&mut self, (width, height): (u32, u32), radius: usize) {
         for pass in 0..GUIDE_PASSES {
             if pass > 0 {
                 // The next pass starts from this pass's mask on the grid.
@@ -200,8 +249,8 @@ impl Segmenter {
                 }
             }
             let input = GuideInput {
-                width: small_w as usize,
-                height: small_h as usize,
+                width: width as usize,
+                height: height as usize,
                 rgb: &self.guide_small_f32,
                 mask: &self.mask_small,
             };
@@ -213,19 +262,6 @@ impl Segmenter {
                 &mut self.coefficients_small,
             );
         }
-        self.upsample_coefficients((small_w, small_h), (out_w, out_h))?;
-        self.coarse_full.clear();
-        self.coarse_full
-            .resize(out_w as usize * out_h as usize, F32::new(0.0));
-        imaging::resize_plane(
-            &mut self.resizer,
-            &self.coarse_small,
-            (small_w, small_h),
-            &mut self.coarse_full,
-            (out_w, out_h),
-        )?;
-        self.render_full_guide(img, region, out_size)?;
-        Ok(self.apply_coefficients(out_size))
     }
 
     /// Samples the coarse probability at the centres of a `width` x `height` grid over `region`.
@@ -245,91 +281,74 @@ impl Segmenter {
             for col in 0..width {
                 let x = region.x as f32 + (col as f32 + 0.5) * step_x;
                 let probability = segmentation.probability_at(x, y);
-                self.coarse_small.push(F32::new(probability));
+                self.coarse_small.push(probability);
                 self.mask_small
                     .push(guided::steepen(probability, PRIOR_CONTRAST));
             }
         }
     }
+}
 
-    fn upsample_coefficients(
-        &mut self,
-        small: (u32, u32),
-        full: (u32, u32),
-    ) -> Result<(), VisionError> {
-        self.coefficients_small_px.clear();
-        self.coefficients_small_px
-            .extend(self.coefficients_small.iter().map(|&c| F32x4::new(c)));
-        self.coefficients_full.clear();
-        self.coefficients_full
-            .resize(full.0 as usize * full.1 as usize, F32x4::new([0.0; 4]));
-        imaging::resize_plane(
-            &mut self.resizer,
-            &self.coefficients_small_px,
-            small,
-            &mut self.coefficients_full,
-            full,
-        )
-    }
+/// Whether `region` at `out_size` is exactly the whole image at its own size.
+fn is_whole_image(img: &RgbImage, region: Region, out_size: SizePx) -> bool {
+    let whole = Region {
+        x: 0.0,
+        y: 0.0,
+        width: f64::from(img.width()),
+        height: f64::from(img.height()),
+    };
+    region == whole && out_size == SizePx::new(img.width(), img.height())
+}
 
-    /// The photo itself at the output resolution: the guide the coefficients apply to.
-    fn render_full_guide(
-        &mut self,
-        img: &RgbImage,
-        region: Region,
-        out_size: SizePx,
-    ) -> Result<(), VisionError> {
-        // Exactly the whole image at its own size: the photo itself is the guide.
-        let whole = Region {
-            x: 0.0,
-            y: 0.0,
-            width: f64::from(img.width()),
-            height: f64::from(img.height()),
-        };
-        let whole_image = region == whole && out_size == SizePx::new(img.width(), img.height());
-        if whole_image {
-            self.guide_full.clear();
-            self.guide_full.extend_from_slice(img.as_raw());
-            return Ok(());
-        }
-        self.resampler.render_region(
-            img,
-            region,
-            out_size.width,
-            out_size.height,
-            Border::Replicate,
-            &mut self.guide_full,
-        )
-    }
-
-    fn apply_coefficients(&self, out_size: SizePx) -> PersonMask {
-        const TO_UNIT: f32 = 1.0 / 255.0;
-        let alpha = self
-            .coefficients_full
+/// Packs the grid's coefficients and coarse probability into cells for the upsampler.
+fn grid_cells<'a>(
+    coefficients: &[[f32; 4]],
+    coarse: &[f32],
+    cells: &'a mut Vec<[f32; upsample::CHANNELS]>,
+) -> &'a [[f32; upsample::CHANNELS]] {
+    cells.clear();
+    cells.extend(
+        coefficients
             .iter()
-            .zip(self.guide_full.chunks_exact(3))
-            .zip(&self.coarse_full)
-            .map(|((coefficients, rgb), coarse)| {
-                let coarse = coarse.0;
-                let rgb = [
-                    f32::from(rgb[0]) * TO_UNIT,
-                    f32::from(rgb[1]) * TO_UNIT,
-                    f32::from(rgb[2]) * TO_UNIT,
-                ];
-                let refined = guided::stretch(apply(&coefficients.0, &rgb), ALPHA_LOW, ALPHA_HIGH);
-                // The photo may take opacity away freely (that removes the halo) but add only a
-                // little where the segmenter saw background (that stops look-alike colours in a
-                // busy background from joining the person).
-                let ceiling = guided::steepen(coarse, PRIOR_CONTRAST) + MAX_ALPHA_GAIN;
-                (refined.min(ceiling) * 255.0).round() as u8
-            })
-            .collect();
-        PersonMask {
-            width: out_size.width,
-            height: out_size.height,
-            alpha,
-        }
+            .zip(coarse)
+            .map(|(c, &coarse)| [c[0], c[1], c[2], c[3], coarse]),
+    );
+    cells
+}
+
+/// Upsamples the grid to `out_size` and evaluates every output pixel's alpha against `guide`.
+fn evaluate_alpha(
+    upsampler: &mut Upsampler,
+    grid: Grid<'_>,
+    guide: &[u8],
+    out_size: SizePx,
+) -> Result<PersonMask, VisionError> {
+    const TO_UNIT: f32 = 1.0 / 255.0;
+    let out = (out_size.width as usize, out_size.height as usize);
+    let alpha = upsampler.evaluate(grid, guide, out, |cell, rgb| {
+        let rgb = [
+            f32::from(rgb[0]) * TO_UNIT,
+            f32::from(rgb[1]) * TO_UNIT,
+            f32::from(rgb[2]) * TO_UNIT,
+        ];
+        let model = [cell[0], cell[1], cell[2], cell[3]];
+        let refined = guided::stretch(apply(&model, &rgb), ALPHA_LOW, ALPHA_HIGH);
+        // The photo may take opacity away freely (that removes the halo) but add only a little
+        // where the segmenter saw background (that stops look-alike colours in a busy
+        // background from joining the person).
+        let ceiling = guided::steepen(cell[4], PRIOR_CONTRAST) + MAX_ALPHA_GAIN;
+        (refined.min(ceiling) * 255.0).round() as u8
+    });
+    if alpha.len() != out.0 * out.1 {
+        return Err(VisionError::Resize {
+            reason: "coefficient grid and guide image sizes disagree".to_owned(),
+        });
     }
+    Ok(PersonMask {
+        width: out_size.width,
+        height: out_size.height,
+        alpha,
+    })
 }
 
 /// The guided filter's local linear model: `a . rgb + b`.
@@ -352,9 +371,6 @@ fn validate_request(
             img.width(),
             img.height()
         ));
-    }
-    if segmentation.probability.len() != SIDE * SIDE {
-        return invalid("segmentation map has the wrong size".to_owned());
     }
     let finite = [crop.x, crop.y, crop.width, crop.height]
         .iter()

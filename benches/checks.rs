@@ -1,0 +1,138 @@
+//! The check catalogue's speed on this machine (issue 4 targets): the live subset on a 1280x720 frame,
+//! vision included, ≤ 25 ms; every check for one capture, vision included, ≤ 60 ms. Also the parts
+//! alone, to show what the checks add to vision. The full set reads the segmenter's coarse mask
+//! (`Segmentation::coarse_person_mask`); edge refinement is the standardizer's business.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benches may panic on broken fixtures (house style)
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use idbooth::core::checks::{self, CheckSet, CheckThresholds};
+use idbooth::core::spec::builtin_profiles;
+use idbooth::vision::{self, AnalyzeMode, Vision};
+use image::RgbImage;
+
+fn fixture(name: &str) -> RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/faces")
+        .join(name);
+    vision::load_image(&path).expect("fixture decodes")
+}
+
+/// A 1280x720 frame: the 1350x1350 portrait's central band, as a webcam would see it.
+fn frame_1280x720(capture: &RgbImage) -> RgbImage {
+    let band = image::imageops::crop_imm(capture, 0, 295, 1350, 760).to_image();
+    image::imageops::resize(&band, 1280, 720, image::imageops::FilterType::Triangle)
+}
+
+fn bench_checks(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models");
+    let mut vision = Vision::load(&dir).expect("models load");
+    let spec = builtin_profiles().remove(0);
+    let thresholds = CheckThresholds::default();
+    let capture = fixture("good_london_001_neutral.jpg");
+    let frame = frame_1280x720(&capture);
+
+    let mut group = c.benchmark_group("checks");
+    group.sample_size(20);
+    group.bench_function(
+        "live 1280x720: detect + mesh (frame mode) + live checks",
+        |b| {
+            b.iter(|| {
+                let analysis = vision
+                    .analyze(&frame, AnalyzeMode::Frame)
+                    .expect("analysis");
+                black_box(checks::run(
+                    &frame,
+                    &analysis,
+                    None,
+                    &spec,
+                    &thresholds,
+                    CheckSet::Live,
+                ))
+            });
+        },
+    );
+    for (name, image) in [("1280x720", &frame), ("1350x1350", &capture)] {
+        group.bench_function(
+            format!("capture {name}: detect + mesh (capture mode) + coarse mask + all checks"),
+            |b| {
+                b.iter(|| {
+                    let analysis = vision
+                        .analyze(image, AnalyzeMode::Capture)
+                        .expect("analysis");
+                    let mask = vision
+                        .segment(image)
+                        .expect("segmentation")
+                        .coarse_person_mask();
+                    black_box(checks::run(
+                        image,
+                        &analysis,
+                        Some(&mask),
+                        &spec,
+                        &thresholds,
+                        CheckSet::Full,
+                    ))
+                });
+            },
+        );
+        group.bench_function(
+            format!("capture {name}: detect + mesh (capture mode) alone"),
+            |b| {
+                b.iter(|| {
+                    black_box(
+                        vision
+                            .analyze(image, AnalyzeMode::Capture)
+                            .expect("analysis"),
+                    )
+                });
+            },
+        );
+        group.bench_function(
+            format!("capture {name}: segmenter (coarse mask) alone"),
+            |b| {
+                b.iter(|| black_box(vision.segment(image).expect("segmentation")));
+            },
+        );
+        let analysis = vision
+            .analyze(image, AnalyzeMode::Capture)
+            .expect("analysis");
+        let mask = vision
+            .segment(image)
+            .expect("segmentation")
+            .coarse_person_mask();
+        group.bench_function(format!("capture {name}: all checks alone"), |b| {
+            b.iter(|| {
+                black_box(checks::run(
+                    image,
+                    &analysis,
+                    Some(&mask),
+                    &spec,
+                    &thresholds,
+                    CheckSet::Full,
+                ))
+            });
+        });
+    }
+    let frame_analysis = vision
+        .analyze(&frame, AnalyzeMode::Frame)
+        .expect("analysis");
+    group.bench_function("live 1280x720: live checks alone", |b| {
+        b.iter(|| {
+            black_box(checks::run(
+                &frame,
+                &frame_analysis,
+                None,
+                &spec,
+                &thresholds,
+                CheckSet::Live,
+            ))
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_checks);
+criterion_main!(benches);

@@ -1,0 +1,425 @@
+//! Finds the crown (top of the hair) of the head: walk up each column near the head's midline, in the
+//! levelled frame, from the eye line through the person mask until the mask ends.
+//!
+//! Owns the crown search over a mask or over the photo's own pixels (after background replacement). It
+//! does not segment: the mask comes from `vision`.
+
+use image::RgbImage;
+
+use crate::core::face::PersonMask;
+use crate::core::geometry::{Point, Rect, SizePx};
+
+use super::color::{delta_e76, srgb_to_lab};
+use super::failure::{CaptureEdge, StandardizeFailure};
+use super::transform::rotate_about;
+use crate::core::spec::Rgb8;
+
+/// Columns searched on each side of the midline, as a fraction of the face width: the top of the skull
+/// spans roughly the middle 60 % of the cheek-to-cheek width (anthropometric head breadth vs bizygomatic
+/// breadth; operator-tunable constant, unsourced).
+pub const CROWN_COLUMN_HALF_SPAN_FRAC: f32 = 0.3;
+/// Background run (fraction of the face width) that ends a column's walk; shorter gaps are holes in
+/// the mask between strands of hair.
+pub const CROWN_GAP_FRAC: f32 = 0.04;
+/// The crown is this quantile of the column tops (lowest first) so a few stray-hair columns do not
+/// decide it.
+pub const CROWN_QUANTILE: f32 = 0.05;
+/// Mask alpha at or above which a pixel is person (half of 255).
+pub const PERSON_ALPHA: f32 = 127.5;
+/// A crown band starts this far (fraction of the face width) below a first crown estimate: the top
+/// of a head is about 0.1 face widths lower at ±0.3 face widths from the midline; twice that is safe.
+pub const CROWN_BAND_BELOW_FRAC: f32 = 0.2;
+/// ...and reaches this far above it (a refined mask moves the crown by a few pixels, not this much).
+pub const CROWN_BAND_ABOVE_FRAC: f32 = 0.15;
+/// Colour difference (ΔE76) from the background colour at which a photo pixel counts as person; a
+/// just-noticeable difference is about 2.3, JPEG noise on a flat background stays well below 6.
+pub const PERSON_DELTA_E: f32 = 6.0;
+
+/// Where and how to look for the crown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrownQuery {
+    /// Size of the image the coordinates refer to.
+    pub image: SizePx,
+    /// Eye midpoint (the walk starts on the eye line).
+    pub eye_mid: Point,
+    /// Head roll to level before walking up, degrees (0 in a photo that was levelled already).
+    pub roll_deg: f32,
+    /// Where the walk starts, above the eye line along the levelled vertical (0 = on the eye line).
+    pub start_above_eyes_px: f32,
+    pub face_width_px: f32,
+}
+
+/// Finds the crown in a person mask covering `mask_region` of the image.
+pub fn crown_from_mask(
+    mask: &PersonMask,
+    mask_region: Rect,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
+    let malformed = mask.alpha.len() != mask.width as usize * mask.height as usize;
+    if malformed
+        || mask.width == 0
+        || mask.height == 0
+        || mask_region.width <= 0.0
+        || mask_region.height <= 0.0
+    {
+        return Err(StandardizeFailure::NoPerson);
+    }
+    let sx = mask.width as f32 / mask_region.width;
+    let sy = mask.height as f32 / mask_region.height;
+    let is_person = |p: Point| -> Option<bool> {
+        if p.x < 0.0
+            || p.y < 0.0
+            || p.x >= query.image.width as f32
+            || p.y >= query.image.height as f32
+        {
+            return None;
+        }
+        let mx = (p.x - mask_region.x) * sx - 0.5;
+        let my = (p.y - mask_region.y) * sy - 0.5;
+        if mx < -0.5 || my < -0.5 || mx > mask.width as f32 - 0.5 || my > mask.height as f32 - 0.5 {
+            return None;
+        }
+        Some(sample_bilinear(mask, mx, my) >= PERSON_ALPHA)
+    };
+    find_crown(query, is_person)
+}
+
+/// Finds the crown in a photo whose background is a flat `background` colour.
+pub fn crown_from_pixels(
+    photo: &RgbImage,
+    background: Rgb8,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
+    let background_lab = srgb_to_lab(background);
+    let is_person = |p: Point| -> Option<bool> {
+        if p.x < 0.0 || p.y < 0.0 || p.x >= photo.width() as f32 || p.y >= photo.height() as f32 {
+            return None;
+        }
+        let pixel = photo.get_pixel(p.x as u32, p.y as u32);
+        let lab = srgb_to_lab(Rgb8::new(pixel[0], pixel[1], pixel[2]));
+        Some(delta_e76(lab, background_lab) >= PERSON_DELTA_E)
+    };
+    find_crown(query, is_person)
+}
+
+/// Where to refine the mask to sharpen a first crown estimate: the capture rectangle around the
+/// estimate's band, and the query that walks up from inside the head there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CrownBand {
+    /// Axis-aligned capture rectangle holding the whole band (clamped to the image).
+    pub region: Rect,
+    pub query: CrownQuery,
+}
+
+impl CrownBand {
+    /// True when the band reaches the image's top edge (a walk leaving it there left the image).
+    pub fn touches_top(&self) -> bool {
+        self.region.y <= 0.0
+    }
+}
+
+/// The band around `estimate` (a crown found on a coarse mask with `query`).
+pub fn crown_band(query: &CrownQuery, estimate: Point) -> CrownBand {
+    let pivot = query.eye_mid;
+    let upright_crown = rotate_about(estimate, pivot, -query.roll_deg);
+    let face = query.face_width_px.max(1.0);
+    let start_above = (pivot.y - upright_crown.y - CROWN_BAND_BELOW_FRAC * face).max(0.0);
+    let top = upright_crown.y - CROWN_BAND_ABOVE_FRAC * face;
+    let bottom = pivot.y - start_above + 1.0;
+    let half_span = face * CROWN_COLUMN_HALF_SPAN_FRAC + 2.0;
+    let corners = [
+        Point::new(pivot.x - half_span, top),
+        Point::new(pivot.x + half_span, top),
+        Point::new(pivot.x + half_span, bottom),
+        Point::new(pivot.x - half_span, bottom),
+    ]
+    .map(|p| rotate_about(p, pivot, query.roll_deg));
+    let (width, height) = (query.image.width as f32, query.image.height as f32);
+    let min_x = corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::INFINITY, f32::min)
+        .clamp(0.0, width);
+    let max_x = corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, width);
+    let min_y = corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::INFINITY, f32::min)
+        .clamp(0.0, height);
+    let max_y = corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, height);
+    CrownBand {
+        region: Rect::new(
+            min_x,
+            min_y,
+            (max_x - min_x).max(1.0),
+            (max_y - min_y).max(1.0),
+        ),
+        query: CrownQuery {
+            start_above_eyes_px: start_above,
+            ..*query
+        },
+    }
+}
+
+/// Walks every column up from the eye line; `is_person` is `None` outside the image.
+fn find_crown(
+    query: &CrownQuery,
+    is_person: impl Fn(Point) -> Option<bool>,
+) -> Result<Point, StandardizeFailure> {
+    let half_span = (query.face_width_px * CROWN_COLUMN_HALF_SPAN_FRAC).max(1.0);
+    let gap_px = (query.face_width_px * CROWN_GAP_FRAC).max(1.0);
+    let pivot = query.eye_mid;
+    let to_image = |upright: Point| rotate_about(upright, pivot, query.roll_deg);
+    let mut tops = Vec::new();
+    let columns = (2.0 * half_span).ceil() as i32;
+    for column in 0..=columns {
+        let x = pivot.x - half_span + column as f32;
+        let start_y = pivot.y - query.start_above_eyes_px.max(0.0);
+        if let Some(top) = walk_column(x, start_y, gap_px, &to_image, &is_person) {
+            tops.push(top);
+        }
+    }
+    if tops.is_empty() {
+        return Err(StandardizeFailure::NoPerson);
+    }
+    tops.sort_by(|a, b| a.y().total_cmp(&b.y()));
+    let index = ((tops.len() - 1) as f32 * CROWN_QUANTILE).floor() as usize;
+    match tops[index] {
+        ColumnTop::Found(y) => Ok(to_image(Point::new(pivot.x, y))),
+        ColumnTop::LeftImage => Err(StandardizeFailure::FaceCutOff {
+            edge: CaptureEdge::Top,
+            overshoot_px: 0.0,
+        }),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ColumnTop {
+    /// Topmost person row (levelled frame).
+    Found(f32),
+    /// The person continues past the image edge: the crown is not in the image.
+    LeftImage,
+}
+
+impl ColumnTop {
+    fn y(self) -> f32 {
+        match self {
+            Self::Found(y) => y,
+            Self::LeftImage => f32::NEG_INFINITY,
+        }
+    }
+}
+
+/// The top of one column, or `None` when the column does not start on the person.
+fn walk_column(
+    x: f32,
+    start_y: f32,
+    gap_px: f32,
+    to_image: &impl Fn(Point) -> Point,
+    is_person: &impl Fn(Point) -> Option<bool>,
+) -> Option<ColumnTop> {
+    if is_person(to_image(Point::new(x, start_y))) != Some(true) {
+        return None;
+    }
+    let mut top = start_y;
+    let mut y = start_y - 1.0;
+    loop {
+        match is_person(to_image(Point::new(x, y))) {
+            None => return Some(ColumnTop::LeftImage),
+            Some(true) => top = y,
+            Some(false) if top - y > gap_px => return Some(ColumnTop::Found(top)),
+            Some(false) => {}
+        }
+        y -= 1.0;
+    }
+}
+
+/// Bilinear alpha at continuous mask coordinates (pixel centres at integers), clamped at the borders.
+pub fn sample_bilinear(mask: &PersonMask, x: f32, y: f32) -> f32 {
+    let max_x = mask.width.saturating_sub(1) as f32;
+    let max_y = mask.height.saturating_sub(1) as f32;
+    let x = x.clamp(0.0, max_x);
+    let y = y.clamp(0.0, max_y);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (x0, y0) = (x0 as u32, y0 as u32);
+    let (x1, y1) = ((x0 + 1).min(mask.width - 1), (y0 + 1).min(mask.height - 1));
+    let at = |x: u32, y: u32| f32::from(mask.alpha[y as usize * mask.width as usize + x as usize]);
+    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mask with a filled disc ("head") and a body below it.
+    fn head_mask(size: u32, head_center: Point, radius: f32) -> PersonMask {
+        let mut mask = PersonMask::filled(size, size, 0);
+        for y in 0..size {
+            for x in 0..size {
+                let p = Point::new(x as f32 + 0.5, y as f32 + 0.5);
+                let in_head = p.distance(head_center) <= radius;
+                let in_body = p.y > head_center.y + radius * 0.8
+                    && (p.x - head_center.x).abs() < radius * 1.8;
+                if in_head || in_body {
+                    mask.alpha[(y * size + x) as usize] = 255;
+                }
+            }
+        }
+        mask
+    }
+
+    fn query(size: u32, eye: Point, face: f32, roll: f32) -> CrownQuery {
+        CrownQuery {
+            image: SizePx::new(size, size),
+            eye_mid: eye,
+            roll_deg: roll,
+            start_above_eyes_px: 0.0,
+            face_width_px: face,
+        }
+    }
+
+    #[test]
+    fn crown_is_the_top_of_the_head_disc() {
+        let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
+        let region = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
+        // Top of a disc of radius 100 at y=200 is y=100; the 5 % quantile of columns within ±54 px sits
+        // at the very top.
+        assert!((crown.y - 100.0).abs() < 2.0, "{crown:?}");
+        assert!((crown.x - 200.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn low_resolution_mask_gives_the_same_crown() {
+        let full = head_mask(400, Point::new(200.0, 200.0), 100.0);
+        // Downsample 4x by taking every 4th pixel.
+        let mut small = PersonMask::filled(100, 100, 0);
+        for y in 0..100 {
+            for x in 0..100 {
+                small.alpha[(y * 100 + x) as usize] = full.get(x * 4 + 2, y * 4 + 2);
+            }
+        }
+        let region = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let crown = crown_from_mask(
+            &small,
+            region,
+            &query(400, Point::new(200.0, 210.0), 180.0, 0.0),
+        )
+        .unwrap();
+        assert!((crown.y - 100.0).abs() < 4.0, "{crown:?}");
+    }
+
+    #[test]
+    fn head_through_the_top_edge_is_cut_off() {
+        let mask = head_mask(400, Point::new(200.0, 60.0), 100.0);
+        let region = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 70.0), 180.0, 0.0),
+        );
+        assert!(
+            matches!(
+                result,
+                Err(StandardizeFailure::FaceCutOff {
+                    edge: CaptureEdge::Top,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn empty_mask_means_no_person() {
+        let mask = PersonMask::filled(50, 50, 0);
+        let region = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let result = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 0.0),
+        );
+        assert_eq!(result, Err(StandardizeFailure::NoPerson));
+    }
+
+    #[test]
+    fn rolled_head_crown_lies_on_the_rolled_midline() {
+        let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
+        let region = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let crown = crown_from_mask(
+            &mask,
+            region,
+            &query(400, Point::new(200.0, 200.0), 180.0, 20.0),
+        )
+        .unwrap();
+        // Walking "up" a head rolled by 20° from its centre reaches the disc edge 100 px away.
+        assert!(
+            (crown.distance(Point::new(200.0, 200.0)) - 100.0).abs() < 2.0,
+            "{crown:?}"
+        );
+        assert!(
+            crown.x > 200.0,
+            "rolled clockwise, the midline leans right at the top: {crown:?}"
+        );
+    }
+
+    #[test]
+    fn band_refinement_finds_the_same_crown() {
+        let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
+        let whole = Rect::new(0.0, 0.0, 400.0, 400.0);
+        let q = query(400, Point::new(200.0, 210.0), 180.0, 0.0);
+        let estimate = Point::new(200.0, 104.0);
+        let band = crown_band(&q, estimate);
+        assert!(
+            band.region.y < 104.0 - 20.0 && band.region.bottom() < 210.0,
+            "{band:?}"
+        );
+        assert!(!band.touches_top());
+        // The band's own mask (cut out of the full one) gives the crown of the full mask.
+        let (x0, y0) = (band.region.x as u32, band.region.y as u32);
+        let (bw, bh) = (band.region.width as u32, band.region.height as u32);
+        let mut cut = PersonMask::filled(bw, bh, 0);
+        for y in 0..bh {
+            for x in 0..bw {
+                cut.alpha[(y * bw + x) as usize] = mask.get(x0 + x, y0 + y);
+            }
+        }
+        let region = Rect::new(x0 as f32, y0 as f32, bw as f32, bh as f32);
+        let crown = crown_from_mask(&cut, region, &band.query).unwrap();
+        let full = crown_from_mask(&mask, whole, &q).unwrap();
+        assert!((crown.y - full.y).abs() < 1.0, "{crown:?} vs {full:?}");
+    }
+
+    #[test]
+    fn crown_from_flat_background_pixels() {
+        let mut photo = RgbImage::from_pixel(200, 200, image::Rgb([255, 255, 255]));
+        for y in 40..200 {
+            for x in 50..150 {
+                photo.put_pixel(x, y, image::Rgb([60, 40, 30]));
+            }
+        }
+        let crown = crown_from_pixels(
+            &photo,
+            Rgb8::WHITE,
+            &query(200, Point::new(100.0, 100.0), 100.0, 0.0),
+        )
+        .unwrap();
+        assert!((crown.y - 40.0).abs() < 1.0, "{crown:?}");
+    }
+}
