@@ -2,7 +2,8 @@
 # Prepares a local CUPS for idbooth's printing tests (tests/print_cups.rs). Idempotent; run as root.
 #
 #   - starts cupsd if no scheduler is running;
-#   - configures cups-pdf to write every job to $IDBOOTH_CUPS_PDF_DIR (default /var/spool/cups-pdf/idbooth),
+#   - configures cups-pdf to write every job to $IDBOOTH_CUPS_PDF_DIR (or $IDBOOTH_CUPS_OUT, as setup.sh
+#     calls it; default /var/spool/cups-pdf/idbooth),
 #     file names "job_<id>-<title>.pdf";
 #   - adds (or repairs) the queue "idbooth-pdf" on the cups-pdf backend, enabled and accepting jobs, with the
 #     abort-job error policy so one failed job never leaves the queue stopped for the next run.
@@ -12,7 +13,7 @@
 set -eu
 
 printer=idbooth-pdf
-out_dir=${IDBOOTH_CUPS_PDF_DIR:-/var/spool/cups-pdf/idbooth}
+out_dir=${IDBOOTH_CUPS_PDF_DIR:-${IDBOOTH_CUPS_OUT:-/var/spool/cups-pdf/idbooth}}
 ppd=/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd
 conf=/etc/cups/cups-pdf.conf
 

@@ -9,6 +9,7 @@
 
 mod print_support;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -69,9 +70,13 @@ fn server() -> String {
     std::env::var("IDBOOTH_CUPS_SERVER").unwrap_or_else(|_| DEFAULT_CUPS_SERVER.to_owned())
 }
 
+/// The cups-pdf output folder: $IDBOOTH_CUPS_PDF_DIR (tests/cups-setup.sh), $IDBOOTH_CUPS_OUT (setup.sh),
+/// or the default both use.
 fn output_dir() -> PathBuf {
     PathBuf::from(
-        std::env::var("IDBOOTH_CUPS_PDF_DIR").unwrap_or_else(|_| DEFAULT_OUTPUT_DIR.to_owned()),
+        std::env::var("IDBOOTH_CUPS_PDF_DIR")
+            .or_else(|_| std::env::var("IDBOOTH_CUPS_OUT"))
+            .unwrap_or_else(|_| DEFAULT_OUTPUT_DIR.to_owned()),
     )
 }
 
@@ -135,29 +140,32 @@ fn print(spooler: &dyn Spooler, job: &SpoolJob, log: &mut Log) -> Result<JobOutc
     print_and_watch(spooler, job, 0, &mut context)
 }
 
-/// The cups-pdf output of job `id` (file names carry "job_<id>"), waiting briefly for the backend.
-fn printed_file(id: SpoolJobId) -> PathBuf {
+/// The PDFs in the cups-pdf output folder.
+fn output_pdfs() -> BTreeSet<PathBuf> {
     let dir = output_dir();
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cups-pdf output folder {}: {error}", dir.display()))
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "pdf"))
+        .collect()
+}
+
+/// The PDF cups-pdf wrote for the job just printed: the one file not in `before`. The CUPS tests hold the
+/// queue lock, so no other test prints meanwhile; this works whatever cups-pdf's file naming settings are.
+fn printed_file(before: &BTreeSet<PathBuf>) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let found = std::fs::read_dir(&dir)
-            .unwrap_or_else(|error| panic!("cups-pdf output folder {}: {error}", dir.display()))
-            .flatten()
-            .map(|entry| entry.path())
-            .find(|path| {
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                let tag = format!("job_{}", id.0);
-                path.extension().is_some_and(|extension| extension == "pdf")
-                    && (name.starts_with(&format!("{tag}-"))
-                        || name.ends_with(&format!("{tag}.pdf")))
-            });
-        if let Some(path) = found {
-            return path;
+        let new: Vec<PathBuf> = output_pdfs().difference(before).cloned().collect();
+        match new.as_slice() {
+            [one] => return one.clone(),
+            [] => {}
+            many => panic!("several new cups-pdf files, expected one: {many:?}"),
         }
         assert!(
             Instant::now() < deadline,
-            "no cups-pdf output for job {id} in {}",
-            dir.display()
+            "no cups-pdf output in {}",
+            output_dir().display()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -186,13 +194,14 @@ fn a_sheet_printed_through_cups_comes_out_at_its_paper_size() {
     let _queue = queue_lock();
     let Some(spooler) = cups() else { return };
     let (job, layout) = one_inch_sheet();
+    let before = output_pdfs();
     let mut log = Log::default();
     let outcome = print(&spooler, &job, &mut log).unwrap();
     let JobOutcome::Completed { job: id } = outcome else {
         panic!("job did not complete: {outcome:?}");
     };
     assert_eq!(log.finished, [JobOutcome::Completed { job: id }]);
-    let printed = printed_file(id);
+    let printed = printed_file(&before);
     let bytes = std::fs::read(&printed).unwrap();
     assert!(
         bytes.starts_with(b"%PDF"),
@@ -327,6 +336,7 @@ fn idbooth_print_record_goes_through_cups_and_into_the_print_log() {
         printer: Some(PRINTER.into()),
         no_caption: false,
     };
+    let before = output_pdfs();
     let mut out = Vec::new();
     let printed = run_print(&args, &config, dir.path(), &mut out).unwrap();
     let said = String::from_utf8(out).unwrap();
@@ -337,8 +347,15 @@ fn idbooth_print_record_goes_through_cups_and_into_the_print_log() {
     let jobs = store.print_jobs(id).unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].state, PrintJobState::Completed);
-    let spool_id: i32 = jobs[0].spooler_job.as_deref().unwrap().parse().unwrap();
-    assert!(printed_file(SpoolJobId(spool_id)).exists());
+    assert!(
+        jobs[0]
+            .spooler_job
+            .as_deref()
+            .unwrap()
+            .parse::<i32>()
+            .is_ok()
+    );
+    assert!(printed_file(&before).exists());
     assert_eq!(
         store.get(id).unwrap().summary.record.status,
         RecordStatus::Printed

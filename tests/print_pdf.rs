@@ -263,3 +263,59 @@ fn a_photo_of_the_wrong_size_for_the_layout_is_refused() {
     let error = render_pdf(&request, &CaptionFonts::bundled().unwrap()).unwrap_err();
     assert!(error.to_string().contains("laid out for"), "{error}");
 }
+
+#[test]
+fn names_outside_gb2312_fall_back_to_the_system_font_or_to_the_student_number() {
+    let spec = profile("one_inch");
+    let photo = PrintPhoto::for_profile(
+        jpeg_bytes(&profile_photo("bad_interfaces_066_foliage_bg.jpg", &spec)),
+        &spec,
+    )
+    .unwrap();
+    let layout = layout_for_profile(SheetKind::Single, &spec, true).unwrap();
+    // 喆 is a common given-name character that GB 2312 (and so the bundled subset) lacks.
+    let photos = [SheetPhoto {
+        photo,
+        caption: Some(Caption {
+            name: "王喆".into(),
+            student_no: "2024010002".into(),
+        }),
+    }];
+    let text_with = |fonts: &CaptionFonts| {
+        let request = SheetRequest {
+            layout: &layout,
+            photos: &photos,
+            fill: Fill::Repeat,
+            copies: 1,
+            title: "fallback",
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("sheet.pdf");
+        std::fs::write(&pdf, render_pdf(&request, fonts).unwrap()).unwrap();
+        String::from_utf8(run("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout).unwrap()
+    };
+    let bundled_only = text_with(&CaptionFonts::bundled().unwrap());
+    assert!(bundled_only.contains("2024010002"), "{bundled_only}");
+    assert!(
+        !bundled_only.contains('王'),
+        "no half names: {bundled_only}"
+    );
+
+    let system = Path::new(idbooth::print::font::SYSTEM_CJK_FONT_PATH);
+    if system.exists() {
+        let fonts = CaptionFonts::bundled()
+            .unwrap()
+            .with_fallback_file(system, idbooth::print::font::SYSTEM_CJK_FONT_INDEX)
+            .unwrap();
+        let with_fallback = text_with(&fonts);
+        assert!(
+            with_fallback.contains("王喆") && with_fallback.contains("2024010002"),
+            "{with_fallback}"
+        );
+    } else {
+        eprintln!(
+            "note: {} not installed; only the bundled-font half of this test ran",
+            system.display()
+        );
+    }
+}

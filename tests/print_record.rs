@@ -245,3 +245,102 @@ fn the_print_command_writes_sheet_pdfs_for_records_and_files() {
     assert!(format!("{error:#}").contains("413x579 px"), "{error:#}");
     assert!(!wrong_pdf.exists());
 }
+
+#[test]
+fn unfinished_jobs_are_settled_from_the_spooler_after_a_restart() {
+    use idbooth::print::record::settle_unfinished_jobs;
+    use idbooth::print::spool::Spooler;
+    use idbooth::storage::NewPrintJob;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, id) = store_with_approved_record(&dir.path().join("idbooth.sqlite"));
+    let spooler = Arc::new(FakeSpooler::new("booth-printer"));
+    // A job still pending when the watch ended...
+    spooler.set_job_script(&[JobState::Pending]);
+    let waiting = print_with_watch_of_one_poll(&mut store, &spooler, id);
+    let Ok(JobOutcome::StillWaiting { job: spool_job, .. }) = waiting else {
+        panic!("expected a waiting job, got {waiting:?}");
+    };
+    // ...and a row whose process died before sending it.
+    let orphan = store
+        .create_print_job(
+            &NewPrintJob {
+                record_id: id,
+                copies: 1,
+                printer: "booth-printer".into(),
+                layout: "six_inch".into(),
+            },
+            &staff(),
+            print_support::T0 + 4_000,
+        )
+        .unwrap();
+    let shared = Arc::clone(&spooler);
+    let spooler_for = move |name: &str| -> Option<Box<dyn Spooler>> {
+        (name == "booth-printer").then(|| Box::new(Arc::clone(&shared)) as Box<dyn Spooler>)
+    };
+    let at = print_support::T0 + 5_000;
+
+    let first = settle_unfinished_jobs(&mut store, &spooler_for, &staff(), at).unwrap();
+    let waiting_row = store
+        .print_jobs(id)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id != orphan)
+        .unwrap();
+    let state_of = |settled: &[idbooth::print::record::SettledJob], job| {
+        settled.iter().find(|s| s.job == job).unwrap().now
+    };
+    assert_eq!(state_of(&first, orphan), Some(PrintJobState::Failed));
+    assert!(
+        store
+            .print_job(orphan)
+            .unwrap()
+            .error
+            .contains("never reached the printer")
+    );
+    assert_eq!(
+        state_of(&first, waiting_row.id),
+        None,
+        "still pending at the printer: stays sent"
+    );
+    assert_eq!(waiting_row.state, PrintJobState::Sent);
+
+    // Staff refill the paper; the printer finishes the job; the next settle records it.
+    spooler.set_job_state(spool_job, JobState::Completed);
+    let second = settle_unfinished_jobs(&mut store, &spooler_for, &staff(), at + 60).unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(
+        state_of(&second, waiting_row.id),
+        Some(PrintJobState::Completed)
+    );
+    assert_eq!(store.printed_copies(id).unwrap(), 1);
+    assert_eq!(
+        store.get(id).unwrap().summary.record.status,
+        RecordStatus::Printed
+    );
+}
+
+fn print_with_watch_of_one_poll(
+    store: &mut Store,
+    spooler: &dyn idbooth::print::spool::Spooler,
+    id: RecordId,
+) -> Result<JobOutcome, RecordPrintError> {
+    let profiles = KioskConfig::default().profiles;
+    let fonts = CaptionFonts::bundled().unwrap();
+    let mut progress = |_: PrintProgress| {};
+    let now = || print_support::T0 + 3_600;
+    let mut context = RecordPrintContext {
+        profiles: &profiles,
+        fonts: &fonts,
+        policy: PrintPolicy {
+            poll_interval: Duration::from_secs(1),
+            watch_limit: Duration::from_secs(1),
+            ..PrintPolicy::default()
+        },
+        pause: &NoPause,
+        now_unix_s: &now,
+        progress: &mut progress,
+    };
+    print_record(store, spooler, &request(id, 1), &mut context)
+}

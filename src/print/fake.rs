@@ -80,6 +80,13 @@ impl FakeSpooler {
         self.lock().failing_submits = count;
     }
 
+    /// Moves a job to `state` now (staff fixed the printer, someone cancelled it at the printer...).
+    pub fn set_job_state(&self, job: SpoolJobId, state: JobState) {
+        if let Some(steps) = self.lock().jobs.get_mut(&job.0) {
+            *steps = VecDeque::from([state]);
+        }
+    }
+
     /// Every job accepted so far, in order.
     pub fn submitted(&self) -> Vec<SubmittedJob> {
         self.lock().submitted.clone()

@@ -1,8 +1,9 @@
 //! The bundled CJK font: Noto Sans CJK SC Regular, subset to GB 2312 + ASCII + the punctuation we use
 //! (assets/fonts/README.md says how it was made). Used by the sheet captions here and by the egui UI.
 //!
-//! Owns the font bytes and the coverage question "can this text be drawn?". Knows nothing of PDF pages or
-//! egui contexts; callers hand the bytes to printpdf or egui themselves.
+//! Owns the font bytes, the caption faces parsed for printpdf (bundled subset plus an optional system
+//! fallback) and the question "can this text be drawn, and how wide is it?". Knows nothing of PDF pages or
+//! egui contexts: the UI registers [`BUNDLED_CJK_FONT_OTF`] with egui itself.
 
 /// The bundled font file (CFF-flavoured OpenType; egui 0.37 reads it through skrifa, printpdf through allsorts).
 pub const BUNDLED_CJK_FONT_OTF: &[u8] = include_bytes!(concat!(

@@ -255,6 +255,29 @@ pub trait Spooler: Send + Sync {
     fn cancel(&self, job: SpoolJobId) -> Result<(), SpoolError>;
 }
 
+/// A shared spooler is a spooler (the booth's print worker and its status poller hold the same one).
+impl<S: Spooler + ?Sized> Spooler for std::sync::Arc<S> {
+    fn printer(&self) -> &str {
+        (**self).printer()
+    }
+
+    fn printer_status(&self) -> Result<PrinterStatus, SpoolError> {
+        (**self).printer_status()
+    }
+
+    fn submit(&self, job: &SpoolJob) -> Result<SpoolJobId, SpoolError> {
+        (**self).submit(job)
+    }
+
+    fn job_status(&self, job: SpoolJobId) -> Result<JobStatus, SpoolError> {
+        (**self).job_status(job)
+    }
+
+    fn cancel(&self, job: SpoolJobId) -> Result<(), SpoolError> {
+        (**self).cancel(job)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
