@@ -1,4 +1,4 @@
-//! Printing through a real CUPS: the `idbooth-pdf` queue (cups-pdf backend) that tests/cups-setup.sh
+//! Printing through a real CUPS: the `idbooth-pdf` queue (cups-pdf backend) that `./setup.sh test`
 //! creates. A sheet goes in over IPP, the printed PDF must come out in the cups-pdf folder at the sheet's
 //! paper size, and a disabled queue must be an error, never a success.
 //!
@@ -33,7 +33,7 @@ use print_support::{
 };
 
 const PRINTER: &str = "idbooth-pdf";
-/// Where tests/cups-setup.sh points cups-pdf.
+/// Where `./setup.sh test` points cups-pdf.
 const DEFAULT_OUTPUT_DIR: &str = "/var/spool/cups-pdf/idbooth";
 /// PostScript points per inch.
 const PT_PER_INCH: f32 = 72.0;
@@ -55,11 +55,11 @@ fn cups() -> Option<CupsSpooler> {
     let spooler = CupsSpooler::new(&server, PRINTER).unwrap();
     match spooler.printer_status() {
         Ok(status) if status.state == PrinterState::Missing => panic!(
-            "cupsd runs but has no queue {PRINTER}: run tests/cups-setup.sh as root (or set IDBOOTH_SKIP_CUPS=1)"
+            "cupsd runs but has no queue {PRINTER}: run `./setup.sh test` (as root) (or set IDBOOTH_SKIP_CUPS=1)"
         ),
         Ok(_) => Some(spooler),
         Err(error) => panic!(
-            "cupsd is not reachable at {server} ({error}): run tests/cups-setup.sh as root to start it \
+            "cupsd is not reachable at {server} ({error}): run `./setup.sh test` (as root) to start it \
              and add the {PRINTER} queue, or set IDBOOTH_SKIP_CUPS=1 to skip the CUPS tests"
         ),
     }
@@ -70,7 +70,7 @@ fn server() -> String {
     std::env::var("IDBOOTH_CUPS_SERVER").unwrap_or_else(|_| DEFAULT_CUPS_SERVER.to_owned())
 }
 
-/// The cups-pdf output folder: $IDBOOTH_CUPS_PDF_DIR (tests/cups-setup.sh), $IDBOOTH_CUPS_OUT (setup.sh),
+/// The cups-pdf output folder: $IDBOOTH_CUPS_PDF_DIR, $IDBOOTH_CUPS_OUT (setup.sh),
 /// or the default both use.
 fn output_dir() -> PathBuf {
     PathBuf::from(
