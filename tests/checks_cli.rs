@@ -31,6 +31,7 @@ fn check_prints_one_json_line_per_file_and_exits_2_on_unreadable_files() {
         dir.path().join("missing.jpg"),
         fixture("derived/bad_grayscale_london_006.jpg"),
         fixture("bad_pixabay_autumn_road_no_face.jpg"),
+        fixture("bad_pixabay_fox_no_face.jpg"),
     ];
     let options = CheckOptions {
         spec: builtin_profiles().remove(0),
@@ -41,7 +42,7 @@ fn check_prints_one_json_line_per_file_and_exits_2_on_unreadable_files() {
     let summary = check::run(&mut vision(), &options, &files, &mut out).unwrap();
     assert_eq!(
         (summary.passed, summary.failed, summary.unreadable),
-        (1, 2, 1)
+        (1, 3, 1)
     );
     assert_eq!(summary.exit_code(), EXIT_UNREADABLE);
 
@@ -50,7 +51,7 @@ fn check_prints_one_json_line_per_file_and_exits_2_on_unreadable_files() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 5);
     let good = &lines[0];
     assert_eq!(good["verdict"], "pass");
     assert_eq!(good["faces"], 1);
@@ -64,6 +65,10 @@ fn check_prints_one_json_line_per_file_and_exits_2_on_unreadable_files() {
     assert_eq!(no_face["failures"], serde_json::json!(["no_face"]));
     assert!(no_face["face"].is_null());
     assert_eq!(no_face["faces"], 0);
+    // An animal face is no face (whether the detector skips it or the mesh rejects it).
+    let fox = &lines[4];
+    assert_eq!(fox["failures"], serde_json::json!(["no_face"]), "{fox}");
+    assert!(fox["face"].is_null(), "{fox}");
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! `idbooth check [--profile NAME] [--json] FILE...`: runs vision and the full check catalogue on image
 //! files and prints a readable table, or one JSON object per line and file.
 //!
-//! Owns the command's logic and output format; the lead's clap code parses the arguments, loads the
-//! configuration and the vision models and calls `run`. Files are decoded by `vision::load_image`. Unreadable files are reported and skipped; the
-//! exit code is 2 when any file could not be checked, 0 otherwise whatever the verdicts.
+//! Owns the command's logic and output format; the clap code in `cli` parses the arguments, loads the
+//! configuration and the vision models and calls `run`. Files are decoded by `vision::load_image`.
+//! Unreadable files are reported and skipped; the exit code is 2 when any file could not be checked, 0
+//! otherwise whatever the verdicts.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -203,13 +204,17 @@ pub fn json_line(path: &Path, checked: &FileCheck) -> serde_json::Value {
         "warnings": codes(report.warnings()),
         "checks": results,
         "faces": checked.analysis.faces.len(),
-        "face": face_json(&checked.analysis),
+        "face": face_json(&checked.analysis, report),
         "ms": (checked.ms * 10.0).round() / 10.0,
     })
 }
 
-fn face_json(analysis: &FaceAnalysis) -> serde_json::Value {
-    let Some(mesh) = &analysis.mesh else {
+/// The primary face, `null` when `no_face` failed (nothing, or nothing that is a human face).
+fn face_json(analysis: &FaceAnalysis, report: &QualityReport) -> serde_json::Value {
+    let found = report
+        .get(checks::CheckCode::NoFace)
+        .is_some_and(|check| check.status == checks::CheckStatus::Pass);
+    let Some(mesh) = analysis.mesh.as_ref().filter(|_| found) else {
         return serde_json::Value::Null;
     };
     let bbox = analysis.primary_face().map_or_else(

@@ -58,28 +58,59 @@ pub fn noise_sigma(image: &RgbImage, subject: &Subject<'_>) -> Option<f32> {
 /// inside blocks, both directions (1 = no blocking). `None` for a face too small to measure.
 pub fn blockiness(image: &RgbImage, subject: &Subject<'_>) -> Option<f32> {
     let window = clip(bounding_box(subject.outline.iter().copied(), 0.0), image)?;
-    let mut boundary = (0.0_f32, 0_usize);
-    let mut inside = (0.0_f32, 0_usize);
+    let row_luma = |y: u32| -> Vec<f32> {
+        (window.x0..window.x1)
+            .map(|x| luma_at(image, x, y))
+            .collect()
+    };
+    let mut boundary = StepSum::default();
+    let mut inside = StepSum::default();
+    let mut row = row_luma(window.y0);
     for y in window.y0..window.y1 - 1 {
-        for x in window.x0..window.x1 - 1 {
-            let here = luma_at(image, x, y);
-            let across_x = (luma_at(image, x + 1, y) - here).abs();
-            let across_y = (luma_at(image, x, y + 1) - here).abs();
-            for (step, on_edge) in [
-                (across_x, x % JPEG_BLOCK_PX == JPEG_BLOCK_PX - 1),
-                (across_y, y % JPEG_BLOCK_PX == JPEG_BLOCK_PX - 1),
-            ] {
-                let bucket = if on_edge { &mut boundary } else { &mut inside };
-                bucket.0 += step;
-                bucket.1 += 1;
+        let below = row_luma(y + 1);
+        let horizontal_edge = y % JPEG_BLOCK_PX == JPEG_BLOCK_PX - 1;
+        for (i, x) in (window.x0..window.x1 - 1).enumerate() {
+            let across_x = (row[i + 1] - row[i]).abs();
+            let across_y = (below[i] - row[i]).abs();
+            let vertical_edge = x % JPEG_BLOCK_PX == JPEG_BLOCK_PX - 1;
+            if vertical_edge {
+                &mut boundary
+            } else {
+                &mut inside
             }
+            .add(across_x);
+            if horizontal_edge {
+                &mut boundary
+            } else {
+                &mut inside
+            }
+            .add(across_y);
         }
+        row = below;
     }
-    if boundary.1 < MIN_BLOCK_SAMPLES || inside.1 == 0 {
+    if boundary.count < MIN_BLOCK_SAMPLES {
         return None;
     }
-    let inside_mean = inside.0 / inside.1 as f32;
-    (inside_mean > f32::EPSILON).then(|| boundary.0 / boundary.1 as f32 / inside_mean)
+    let inside_mean = inside.mean()?;
+    (inside_mean > f32::EPSILON).then(|| boundary.mean().unwrap_or(0.0) / inside_mean)
+}
+
+/// A sum of luma steps and their count.
+#[derive(Debug, Default)]
+struct StepSum {
+    sum: f32,
+    count: usize,
+}
+
+impl StepSum {
+    fn add(&mut self, step: f32) {
+        self.sum += step;
+        self.count += 1;
+    }
+
+    fn mean(&self) -> Option<f32> {
+        (self.count > 0).then(|| self.sum / self.count as f32)
+    }
 }
 
 /// `noisy`: noise σ against its limit.
