@@ -134,6 +134,41 @@ mod tests {
         }
     }
 
+    /// A face high in a 800x600 frame: the campus-card crop rises 12 % above the top edge.
+    fn high_face() -> (FaceAnalysis, PhotoSpec) {
+        let mut mesh = crate::core::checks::regions::tests::synthetic_mesh();
+        for p in [
+            &mut mesh.right_eye,
+            &mut mesh.left_eye,
+            &mut mesh.chin,
+            &mut mesh.forehead,
+            &mut mesh.right_cheek,
+            &mut mesh.left_cheek,
+        ] {
+            p.y -= 120.0;
+        }
+        let mut analysis = FaceAnalysis::empty(SizePx::new(800, 600));
+        analysis.mesh = Some(mesh);
+        let spec = crate::core::spec::builtin_profiles().remove(0);
+        (analysis, spec)
+    }
+
+    #[test]
+    fn room_above_the_head_is_painted_only_when_the_background_is_replaced() {
+        let thresholds = CheckThresholds::default();
+        let (analysis, mut spec) = high_face();
+        let subject = Subject::new(&analysis, None).unwrap();
+        assert!(subject.head.crown_y > 0.0, "{:?}", subject.head);
+        let crop = crate::core::checks::crop::estimate_photo_crop(&subject.head, &spec);
+        assert!(crop.rect.y < 0.0, "{crop:?}");
+        let replaced = face_cut_off(&crop, &subject, &analysis, &spec, &thresholds);
+        assert_eq!(replaced.status, CheckStatus::Pass, "{replaced:?}");
+        spec.replace_background = false;
+        let kept = face_cut_off(&crop, &subject, &analysis, &spec, &thresholds);
+        assert_eq!(kept.status, CheckStatus::Fail, "{kept:?}");
+        assert!(kept.hint_en.contains("lower"), "{}", kept.hint_en);
+    }
+
     #[test]
     fn no_face_needs_a_mesh() {
         let empty = FaceAnalysis::empty(SizePx::new(640, 480));
