@@ -9,7 +9,7 @@ pub struct GuidedScratch {
     /// Box means of: r, g, b, p, r*p, g*p, b*p, rr, rg, rb, gg, gb, bb.
     means: Vec<Vec<f32>>,
     products: Vec<f32>,
-    temp: Vec<f32>,
+    boxes: BoxScratch,
     /// Per pixel coefficients before their own box mean: `a_r`, `a_g`, `a_b`, `b`.
     coefficients: [Vec<f32>; 4],
 }
@@ -52,7 +52,7 @@ pub fn coefficients(
             width,
             height,
             radius,
-            &mut scratch.temp,
+            &mut scratch.boxes,
             &mut scratch.means[plane],
         );
         plane += 1;
@@ -63,7 +63,7 @@ pub fn coefficients(
         width,
         height,
         radius,
-        &mut scratch.temp,
+        &mut scratch.boxes,
         &mut scratch.means[plane],
     );
     plane += 1;
@@ -76,7 +76,7 @@ pub fn coefficients(
             width,
             height,
             radius,
-            &mut scratch.temp,
+            &mut scratch.boxes,
             &mut scratch.means[plane],
         );
         plane += 1;
@@ -90,7 +90,7 @@ pub fn coefficients(
             width,
             height,
             radius,
-            &mut scratch.temp,
+            &mut scratch.boxes,
             &mut scratch.means[plane],
         );
         plane += 1;
@@ -135,7 +135,7 @@ pub fn coefficients(
             width,
             height,
             radius,
-            &mut scratch.temp,
+            &mut scratch.boxes,
             &mut scratch.products,
         );
         for (coefficient, &value) in out.iter_mut().zip(&scratch.products) {
@@ -182,60 +182,78 @@ fn solve_symmetric3(sigma: [f32; 6], rhs: [f32; 3]) -> [f32; 3] {
     ]
 }
 
+/// Buffers of [`box_mean_into`]: the horizontal pass and the running column sums.
+#[derive(Debug, Default)]
+pub struct BoxScratch {
+    rows: Vec<f32>,
+    sums: Vec<f32>,
+}
+
 /// Mean over the `(2 radius + 1)^2` window around each pixel, the window clipped at the borders
-/// (so the divisor is the number of pixels actually inside). Separable running sums: O(pixels).
+/// (so the divisor is the number of pixels actually inside). Running sums along each row, then
+/// running sums of whole rows, so memory is only ever walked in order: O(pixels).
 pub fn box_mean_into(
     src: &[f32],
     width: usize,
     height: usize,
     radius: usize,
-    temp: &mut Vec<f32>,
+    scratch: &mut BoxScratch,
     dst: &mut Vec<f32>,
 ) {
-    temp.clear();
-    temp.resize(width * height, 0.0);
     dst.clear();
-    dst.resize(width * height, 0.0);
-    for (row_in, row_out) in src.chunks_exact(width).zip(temp.chunks_exact_mut(width)) {
-        running_mean(row_in, 1, row_out, 1, width, radius);
+    if width == 0 || height == 0 || src.len() < width * height {
+        return;
     }
-    for column in 0..width {
-        running_mean(
-            &temp[column..],
-            width,
-            &mut dst[column..],
-            width,
-            height,
-            radius,
-        );
+    dst.resize(width * height, 0.0);
+    let rows = &mut scratch.rows;
+    rows.clear();
+    rows.resize(width * height, 0.0);
+    for (row_in, row_out) in src.chunks_exact(width).zip(rows.chunks_exact_mut(width)) {
+        row_running_mean(row_in, row_out, radius);
+    }
+    // Vertical pass: a running sum of row means, one whole row at a time.
+    let sums = &mut scratch.sums;
+    sums.clear();
+    sums.resize(width, 0.0);
+    let add_row = |sums: &mut Vec<f32>, row: usize, sign: f32| {
+        for (sum, &value) in sums.iter_mut().zip(&rows[row * width..(row + 1) * width]) {
+            *sum += sign * value;
+        }
+    };
+    let mut count = 0usize;
+    for row in 0..=radius.min(height - 1) {
+        add_row(sums, row, 1.0);
+        count += 1;
+    }
+    for (y, dst_row) in dst.chunks_exact_mut(width).enumerate() {
+        let inverse = 1.0 / count as f32;
+        for (out, &sum) in dst_row.iter_mut().zip(sums.iter()) {
+            *out = sum * inverse;
+        }
+        if y + radius + 1 < height {
+            add_row(sums, y + radius + 1, 1.0);
+            count += 1;
+        }
+        if y >= radius {
+            add_row(sums, y - radius, -1.0);
+            count -= 1;
+        }
     }
 }
 
-/// Running-sum mean along one line of `len` samples spaced `stride` apart.
-fn running_mean(
-    src: &[f32],
-    src_stride: usize,
-    dst: &mut [f32],
-    dst_stride: usize,
-    len: usize,
-    radius: usize,
-) {
-    let mut sum = 0.0f32;
-    let mut count = 0usize;
-    // Prime the window with samples 0..=radius.
-    for index in 0..=radius.min(len - 1) {
-        sum += src[index * src_stride];
-        count += 1;
-    }
-    for index in 0..len {
-        dst[index * dst_stride] = sum / count as f32;
-        let entering = index + radius + 1;
-        if entering < len {
-            sum += src[entering * src_stride];
+/// Running-sum mean along one row, the window clipped at both ends.
+fn row_running_mean(src: &[f32], dst: &mut [f32], radius: usize) {
+    let len = src.len();
+    let mut sum: f32 = src[..=radius.min(len - 1)].iter().sum();
+    let mut count = radius.min(len - 1) + 1;
+    for (index, out) in dst.iter_mut().enumerate() {
+        *out = sum / count as f32;
+        if index + radius + 1 < len {
+            sum += src[index + radius + 1];
             count += 1;
         }
         if index >= radius {
-            sum -= src[(index - radius) * src_stride];
+            sum -= src[index - radius];
             count -= 1;
         }
     }
@@ -250,7 +268,14 @@ mod tests {
         let (width, height, radius) = (7, 5, 2);
         let src: Vec<f32> = (0..width * height).map(|v| (v * 37 % 11) as f32).collect();
         let mut dst = Vec::new();
-        box_mean_into(&src, width, height, radius, &mut Vec::new(), &mut dst);
+        box_mean_into(
+            &src,
+            width,
+            height,
+            radius,
+            &mut BoxScratch::default(),
+            &mut dst,
+        );
         for y in 0..height {
             for x in 0..width {
                 let (mut sum, mut count) = (0.0, 0.0);
