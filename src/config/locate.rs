@@ -34,15 +34,33 @@ pub fn key_at_offset(text: &str, offset: usize) -> String {
         .iter()
         .rev()
         .find_map(|l| header_name(l));
-    let key = line
-        .split_once('=')
-        .map(|(key, _)| key.trim().trim_matches('"').to_string())
-        .unwrap_or_default();
+    let key = if line.trim_start().starts_with('{') {
+        array_key_above(&lines[..pos.line.saturating_sub(1)])
+    } else {
+        line.split_once('=')
+            .map(|(key, _)| key.trim().trim_matches('"').to_string())
+            .unwrap_or_default()
+    };
     match (table, key.is_empty()) {
         (Some(table), false) => format!("{table}.{key}"),
         (Some(table), true) => table,
         (None, _) => key,
     }
+}
+
+/// For a line inside a multi-line array (`reasons = [` … `{ … },`), the key that opened the array.
+fn array_key_above(lines: &[&str]) -> String {
+    lines
+        .iter()
+        .rev()
+        .take_while(|l| header_name(l).is_none())
+        .find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            let key = key.trim();
+            (value.trim_start().starts_with('[') && !key.starts_with('{'))
+                .then(|| key.trim_matches('"').to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// Where `key` is set inside `[table]` (table may be dotted, `profiles.chsi`; empty for the root).
@@ -60,6 +78,46 @@ pub fn locate_key(text: &str, table: &str, key: &str) -> Option<TextPos> {
             return Some(pos_of_offset(text, offset + indent));
         }
         offset += line.len();
+    }
+    None
+}
+
+/// Where item `index` (0-based) of the array `key = [ ... ]` inside `[table]` starts: the items are
+/// the inline tables `{ ... }` of the array, one or more a line.
+pub fn locate_array_item(text: &str, table: &str, key: &str, index: usize) -> Option<TextPos> {
+    let start = locate_key(text, table, key)?;
+    let mut offset = text
+        .split_inclusive('\n')
+        .take(start.line - 1)
+        .map(str::len)
+        .sum::<usize>();
+    let rest = text.get(offset..)?;
+    let open = rest.find('[')?;
+    offset += open;
+    let mut depth = 0usize;
+    let mut seen = 0usize;
+    let mut in_string = false;
+    for (at, c) in text.get(offset..)?.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '[' | '{' => {
+                if c == '{' && depth == 1 {
+                    if seen == index {
+                        return Some(pos_of_offset(text, offset + at));
+                    }
+                    seen += 1;
+                }
+                depth += 1;
+            }
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
     }
     None
 }
@@ -114,6 +172,21 @@ mod tests {
             Some(TextPos { line: 7, column: 1 })
         );
         assert_eq!(locate_key(TEXT, "camera", "dpi"), None);
+        let list = "[s]\nr = [\n  { c = \"a[\" },\n  { c = \"b\" }, { c = \"d\" },\n]\n";
+        assert_eq!(
+            locate_array_item(list, "s", "r", 0),
+            Some(TextPos { line: 3, column: 3 })
+        );
+        assert_eq!(
+            locate_array_item(list, "s", "r", 2),
+            Some(TextPos {
+                line: 4,
+                column: 16
+            })
+        );
+        assert_eq!(locate_array_item(list, "s", "r", 3), None);
+        let item = list.find("\"b\"").unwrap();
+        assert_eq!(key_at_offset(list, item), "s.r");
         assert_eq!(
             locate_table(TEXT, "camera"),
             Some(TextPos { line: 2, column: 1 })

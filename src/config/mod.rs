@@ -468,23 +468,7 @@ impl KioskConfig {
             sf.student_no_max_len,
             sf.student_no_min_len..=64,
         )?;
-        v.require(
-            sf.reasons.contains_key("other"),
-            "staff",
-            "reasons",
-            "must keep the `other` reason",
-        )?;
-        for (code, RawReason { zh, en }) in &sf.reasons {
-            let ok = code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                && !zh.trim().is_empty()
-                && !en.trim().is_empty();
-            v.require(
-                ok,
-                "staff.reasons",
-                code,
-                "reason codes use a-z and _, with non-empty zh and en texts",
-            )?;
-        }
+        validate_reasons(&v, &sf.reasons)?;
 
         let pv = &raw.privacy;
         v.require(
@@ -599,10 +583,10 @@ impl KioskConfig {
                 reasons: sf
                     .reasons
                     .iter()
-                    .map(|(code, text)| RejectReason {
-                        code: code.clone(),
-                        zh: text.zh.clone(),
-                        en: text.en.clone(),
+                    .map(|reason| RejectReason {
+                        code: reason.code.clone(),
+                        zh: reason.zh.clone(),
+                        en: reason.en.clone(),
                     })
                     .collect(),
             },
@@ -656,6 +640,45 @@ fn is_plain_file_name(name: &str) -> bool {
 }
 
 /// Range and shape checks that know where each key sits in the file.
+/// `staff.reasons`: codes in a-z and `_`, each once, with both texts, and `other` kept. Errors point at the
+/// offending entry of the array.
+fn validate_reasons(v: &Validator<'_>, reasons: &[RawReason]) -> Result<(), ConfigError> {
+    for (index, reason) in reasons.iter().enumerate() {
+        let code_ok = !reason.code.is_empty()
+            && reason
+                .code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_');
+        let message = if !code_ok {
+            Some(format!("reason code `{}` must use a-z and _", reason.code))
+        } else if reason.zh.trim().is_empty() || reason.en.trim().is_empty() {
+            Some(format!(
+                "reason `{}` needs non-empty zh and en texts",
+                reason.code
+            ))
+        } else if reasons[..index].iter().any(|r| r.code == reason.code) {
+            Some(format!("reason `{}` is listed twice", reason.code))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            return Err(ConfigError {
+                file: v.file.to_string(),
+                pos: locate::locate_array_item(v.text, "staff", "reasons", index)
+                    .or_else(|| locate::locate_key(v.text, "staff", "reasons")),
+                key: format!("staff.reasons[{index}]"),
+                message,
+            });
+        }
+    }
+    v.require(
+        reasons.iter().any(|r| r.code == "other"),
+        "staff",
+        "reasons",
+        "must keep the `other` reason",
+    )
+}
+
 struct Validator<'a> {
     text: &'a str,
     file: &'a str,
@@ -764,6 +787,48 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.key, "profiles.chsi.face_width_px");
         assert_eq!(error.pos.map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn reasons_keep_the_file_order() {
+        let text = "[staff]\nreasons = [\n  { code = \"other\", zh = \"其他\", en = \"Other\" },\n  \
+                    { code = \"blurry\", zh = \"模糊\", en = \"Blurred\" },\n]\n";
+        let config = KioskConfig::parse(text, "k.toml").unwrap();
+        let codes: Vec<&str> = config
+            .staff
+            .reasons
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect();
+        assert_eq!(codes, ["other", "blurry"]);
+        let shipped = KioskConfig::default();
+        assert_eq!(shipped.staff.reasons[0].code, "hair_over_eyes");
+        assert_eq!(shipped.staff.reasons[8].code, "other");
+    }
+
+    #[test]
+    fn bad_reason_entries_are_located() {
+        let duplicate = "[staff]\nreasons = [\n  { code = \"other\", zh = \"a\", en = \"b\" },\n  \
+                         { code = \"other\", zh = \"c\", en = \"d\" },\n]\n";
+        let error = KioskConfig::parse(duplicate, "k.toml").unwrap_err();
+        assert_eq!(error.key, "staff.reasons[1]");
+        assert_eq!(error.pos, Some(TextPos { line: 4, column: 3 }), "{error}");
+        assert!(error.message.contains("twice"), "{error}");
+
+        let bad_code = "[staff]\nreasons = [{ code = \"Other!\", zh = \"a\", en = \"b\" }]\n";
+        let error = KioskConfig::parse(bad_code, "k.toml").unwrap_err();
+        assert_eq!(error.key, "staff.reasons[0]");
+        assert_eq!(error.pos.map(|p| p.line), Some(2), "{error}");
+
+        let no_other = "[staff]\nreasons = [{ code = \"blurry\", zh = \"a\", en = \"b\" }]\n";
+        let error = KioskConfig::parse(no_other, "k.toml").unwrap_err();
+        assert_eq!(error.key, "staff.reasons");
+        assert!(error.message.contains("other"), "{error}");
+
+        let unknown = "[staff]\nreasons = [\n  { code = \"other\", zh = \"a\", en = \"b\", fr = \"c\" },\n]\n";
+        let error = KioskConfig::parse(unknown, "k.toml").unwrap_err();
+        assert_eq!(error.pos.map(|p| p.line), Some(3), "{error}");
+        assert!(error.key.starts_with("staff.reasons"), "{error}");
     }
 
     #[test]

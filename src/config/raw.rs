@@ -209,7 +209,8 @@ pub struct RawStaff {
     pub student_no_min_len: u32,
     pub student_no_max_len: u32,
     pub student_no_digits_only: bool,
-    pub reasons: BTreeMap<String, RawReason>,
+    /// In key order: the staff station's keys 1–9 pick the first nine.
+    pub reasons: Vec<RawReason>,
 }
 
 impl Default for RawStaff {
@@ -230,79 +231,62 @@ impl Default for RawStaff {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReason {
+    pub code: String,
     pub zh: String,
     pub en: String,
 }
 
-fn reason(zh: &str, en: &str) -> RawReason {
+fn reason(code: &str, zh: &str, en: &str) -> RawReason {
     RawReason {
+        code: code.into(),
         zh: zh.into(),
         en: en.into(),
     }
 }
 
-/// The built-in rejection reasons (same keys and texts as the shipped kiosk.toml).
-pub fn default_reasons() -> BTreeMap<String, RawReason> {
-    [
-        ("no_face", reason("未检测到人脸", "No face found")),
-        (
-            "multiple_faces",
-            reason("照片中有多人", "More than one person"),
-        ),
-        (
-            "face_cut_off",
-            reason("头部或肩部不完整", "Head or shoulders cut off"),
-        ),
-        (
-            "low_resolution",
-            reason("照片分辨率过低", "Resolution too low"),
-        ),
-        ("head_tilted", reason("头部歪斜", "Head tilted")),
-        (
-            "head_turned",
-            reason("头部偏转，未正对镜头", "Head turned away"),
-        ),
-        (
-            "head_pitched",
-            reason("低头或仰头", "Head tipped up or down"),
-        ),
-        ("eyes_closed", reason("眼睛未睁开", "Eyes closed")),
-        ("mouth_open", reason("嘴巴张开", "Mouth open")),
-        ("blurry", reason("照片模糊", "Photo blurred")),
-        ("underexposed", reason("照片过暗", "Too dark")),
-        ("overexposed", reason("照片过亮", "Too bright")),
-        (
-            "uneven_lighting",
-            reason("面部光线不均（阴阳脸）", "Uneven light on the face"),
-        ),
-        ("grayscale", reason("需要彩色照片", "Colour photo required")),
-        (
-            "color_cast",
-            reason("肤色失真（偏色）", "Unnatural colour cast"),
-        ),
-        (
-            "busy_background",
-            reason("背景不纯", "Background not plain"),
-        ),
-        (
-            "low_contrast_clothing",
-            reason(
-                "衣服颜色与背景太接近",
-                "Clothes too close to the background colour",
-            ),
-        ),
-        ("glasses_glare", reason("眼镜反光", "Glare on glasses")),
-        ("tinted_glasses", reason("佩戴有色眼镜", "Tinted glasses")),
-        ("head_covering", reason("佩戴帽子或头饰", "Head covering")),
-        (
+/// The built-in rejection reasons, in the shipped kiosk.toml's order (= the staff station's key order:
+/// what a reviewer sees that the automatic checks may let through comes first, `other` is key 9).
+pub fn default_reasons() -> Vec<RawReason> {
+    vec![
+        reason(
             "hair_over_eyes",
-            reason("头发遮挡眉毛或眼睛", "Hair covers eyebrows or eyes"),
+            "头发遮挡眉毛或眼睛",
+            "Hair covers eyebrows or eyes",
         ),
-        ("other", reason("其他原因（见备注）", "Other (see note)")),
+        reason("glasses_glare", "眼镜反光", "Glare on glasses"),
+        reason("head_covering", "佩戴帽子或头饰", "Head covering"),
+        reason("eyes_closed", "眼睛未睁开", "Eyes closed"),
+        reason(
+            "uneven_lighting",
+            "面部光线不均（阴阳脸）",
+            "Uneven light on the face",
+        ),
+        reason("busy_background", "背景不纯", "Background not plain"),
+        reason(
+            "low_contrast_clothing",
+            "衣服颜色与背景太接近",
+            "Clothes too close to the background colour",
+        ),
+        reason("blurry", "照片模糊", "Photo blurred"),
+        reason("other", "其他原因（见备注）", "Other (see note)"),
+        reason("head_tilted", "头部歪斜", "Head tilted"),
+        reason("head_turned", "头部偏转，未正对镜头", "Head turned away"),
+        reason("head_pitched", "低头或仰头", "Head tipped up or down"),
+        reason("mouth_open", "嘴巴张开", "Mouth open"),
+        reason("tinted_glasses", "佩戴有色眼镜", "Tinted glasses"),
+        reason("underexposed", "照片过暗", "Too dark"),
+        reason("overexposed", "照片过亮", "Too bright"),
+        reason("color_cast", "肤色失真（偏色）", "Unnatural colour cast"),
+        reason("grayscale", "需要彩色照片", "Colour photo required"),
+        reason(
+            "face_cut_off",
+            "头部或肩部不完整",
+            "Head or shoulders cut off",
+        ),
+        reason("low_resolution", "照片分辨率过低", "Resolution too low"),
+        reason("multiple_faces", "照片中有多人", "More than one person"),
+        reason("no_face", "未检测到人脸", "No face found"),
     ]
-    .into_iter()
-    .map(|(code, text)| (code.to_string(), text))
-    .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
