@@ -672,9 +672,119 @@ fn purge_asks_for_confirmation_then_removes_old_originals_with_an_audit_entry() 
     );
 }
 
+/// Frames a re-render may take: the worker loads the face models and runs them on the original (seconds
+/// in a debug build on a loaded machine), polled every [`RENDER_FRAME_WAIT`].
+const RENDER_WAIT_FRAMES: usize = 6_000;
+const RENDER_FRAME_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+impl Station {
+    /// Like [`Station::settle`], with room for the models.
+    fn settle_render(&mut self) {
+        let mut idle_frames = 0;
+        for _ in 0..RENDER_WAIT_FRAMES {
+            self.harness.step();
+            if self.harness.state().is_busy() {
+                idle_frames = 0;
+                std::thread::sleep(RENDER_FRAME_WAIT);
+            } else {
+                idle_frames += 1;
+                if idle_frames >= 3 {
+                    return;
+                }
+            }
+        }
+        panic!("the re-render did not finish within {RENDER_WAIT_FRAMES} frames");
+    }
+
+    /// Picks `profile` in the re-render box and presses Re-render.
+    fn rerender_as(&mut self, profile: &str) {
+        self.harness
+            .get_by_role(egui::accesskit::Role::ComboBox)
+            .click();
+        // The popup opens on the frame after the click.
+        self.harness.run_steps(3);
+        let Some(spec) = KioskConfig::default().profile(profile).cloned() else {
+            panic!("profile {profile}")
+        };
+        let title = match self.harness.state().lang() {
+            idbooth::app::text::Lang::Zh => spec.title_zh,
+            idbooth::app::text::Lang::En => spec.title_en,
+        };
+        self.harness.get_by_label(&title).click();
+        self.harness.step();
+        assert_eq!(self.desk().rerender_profile, profile);
+        let label = self.text("staff.rerender");
+        self.harness.get_by_label(&label).click();
+        self.harness.step();
+        self.settle_render();
+    }
+}
+
 #[test]
-fn rerender_is_an_intent_the_worker_answers_with_a_clear_error_until_the_standardizer_lands() {
-    let mut station = seeded(|_| {});
+fn rerender_makes_a_new_photo_from_the_stored_original_with_the_chosen_profile() {
+    let mut station = seeded(|store| {
+        // Approved records can be re-rendered too; they go back to review (see storage::rerender).
+        if let Err(e) = store.approve(RecordId(1), &Actor::Cli, T0 + 300) {
+            panic!("approve: {e:#}");
+        }
+    });
+    station.login(PIN);
+    let first = station.queue_ids()[0];
+    assert_eq!(station.desk().selected, Some(first));
+    station.rerender_as("chsi");
+    let banner = station.harness.state().banner().cloned();
+    let expected = station
+        .text("staff.rerendered_banner")
+        .replace("{id}", &first.to_string())
+        .replace("{profile}", "chsi");
+    assert!(
+        matches!(&banner, Some(Banner::Good(text) | Banner::Bad(text)) if text.starts_with(&expected)),
+        "{banner:?}"
+    );
+    let Ok(detail) = station.store().get(first) else {
+        panic!("get")
+    };
+    assert_eq!(detail.summary.record.profile, "chsi");
+    assert_eq!(detail.summary.record.status, RecordStatus::PendingReview);
+    assert_eq!(detail.captures.len(), 2);
+    // A real chsi photo: the profile's pixel size, decoded from what the store holds.
+    let Ok(photo) = station.store().photo(first) else {
+        panic!("photo")
+    };
+    let Ok(decoded) = image::load_from_memory(&photo) else {
+        panic!("the new photo decodes")
+    };
+    let Some(chsi) = KioskConfig::default().profile("chsi").cloned() else {
+        panic!("chsi profile")
+    };
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (chsi.width_px, chsi.height_px)
+    );
+    assert!(
+        detail
+            .history
+            .iter()
+            .any(|e| e.action == AuditAction::Rerendered && e.actor == Actor::Staff(ACCOUNT.into()))
+    );
+    // The shown record was reloaded with the new photo.
+    let shown = station
+        .desk()
+        .shown
+        .as_ref()
+        .map(|s| s.detail.summary.latest_capture);
+    assert_eq!(shown, Some(detail.summary.latest_capture));
+}
+
+#[test]
+fn rerender_of_a_purged_original_says_so_and_changes_nothing() {
+    let mut station = seeded(|store| {
+        let days = KioskConfig::default().storage.keep_originals_days;
+        let now = T0 + i64::from(days + 1) * 86_400;
+        if let Err(e) = store.purge_originals(days, &Actor::Cli, now) {
+            panic!("purge: {e:#}");
+        }
+    });
     station.login(PIN);
     let first = station.queue_ids()[0];
     station.click("staff.rerender");
@@ -685,11 +795,15 @@ fn rerender_is_an_intent_the_worker_answers_with_a_clear_error_until_the_standar
         )
     };
     assert!(
-        text.contains(&format!("re-rendering record {first}")) && text.contains("standardizer"),
+        text.contains(&format!("record {first} cannot be re-rendered"))
+            && text.contains("retention purge"),
         "{text}"
     );
-    // Nothing changed in the store.
-    assert_eq!(station.status(first), RecordStatus::PendingReview);
+    let Ok(detail) = station.store().get(first) else {
+        panic!("get")
+    };
+    assert_eq!(detail.captures.len(), 1);
+    assert_eq!(detail.summary.record.status, RecordStatus::PendingReview);
 }
 
 #[test]

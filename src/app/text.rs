@@ -147,6 +147,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Re-render with profile",
     ),
     ("staff.rerender", "重新生成", "Re-render"),
+    (
+        "staff.rerendered_banner",
+        "记录 {id} 已按 {profile} 重新生成，请重新审核",
+        "Record {id} re-rendered as {profile}; review it again",
+    ),
     ("staff.refresh", "刷新", "Refresh"),
     (
         "staff.stat_pending_now",

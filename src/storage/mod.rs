@@ -15,6 +15,7 @@
 mod commands;
 mod delivery;
 mod records;
+mod rerender;
 mod roster;
 mod rows;
 pub mod schema;
@@ -38,6 +39,7 @@ pub use delivery::{
     PrintJob,
 };
 pub use records::{NewCapture, RecordFilter, Submission};
+pub use rerender::{RerenderOutcome, RerenderSource, Rerendered, status_after_rerender};
 pub use roster::{ColumnMap, RosterField, RosterImportOptions, RosterImportReport, RosterProblem};
 pub use staff::{LockoutPolicy, StaffSummary};
 pub use stats::PurgeReport;
@@ -87,6 +89,14 @@ pub enum StorageError {
         existing: RecordId,
         status: RecordStatus,
     },
+    #[error(
+        "a {status} ({status_zh}) record cannot be re-rendered: only pending or approved ones", status_zh = status.label_zh()
+    )]
+    RerenderNotAllowed { status: RecordStatus },
+    #[error("only staff or the command line re-render a record, not a booth")]
+    RerenderByBooth,
+    #[error("record {0} changed while its photo was being re-rendered; reload it and try again")]
+    RecordChanged(RecordId),
     #[error("the capture is unusable: {0}")]
     BadCapture(&'static str),
     #[error("{field} is not valid JSON")]

@@ -35,7 +35,7 @@ pub struct NewCapture {
 }
 
 /// A capture checked and hashed outside the write lock.
-struct HashedCapture<'a> {
+pub(super) struct HashedCapture<'a> {
     capture: &'a NewCapture,
     photo_sha256: String,
     original_sha256: String,
@@ -46,7 +46,7 @@ pub(super) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl NewCapture {
-    fn hashed(&self) -> Result<HashedCapture<'_>, StorageError> {
+    pub(super) fn hashed(&self) -> Result<HashedCapture<'_>, StorageError> {
         if self.original.is_empty() {
             return Err(StorageError::BadCapture("the original capture is empty"));
         }
@@ -91,7 +91,7 @@ fn put_blob(conn: &Connection, sha256: &str, bytes: &[u8]) -> Result<i64, Storag
         .query_row([sha256], |row| row.get(0))?)
 }
 
-fn insert_capture(
+pub(super) fn insert_capture(
     conn: &Connection,
     record: RecordId,
     attempt: u32,

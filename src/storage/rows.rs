@@ -13,7 +13,7 @@ use crate::core::record::{
 /// Columns of [`record_summary`], in order; join alias `r` = records, `ro` = roster.
 pub(super) const SUMMARY_COLUMNS: &str = "r.id, r.student_no, r.profile, r.status, r.created_at, r.updated_at, \
      r.queued_at, r.retake_count, r.consent_version, r.consent_at, ro.name, \
-     (SELECT max(c.id) FROM captures c WHERE c.record_id = r.id)";
+     (SELECT max(c.id) FROM captures c WHERE c.record_id = r.id), r.approved_at";
 
 /// `FROM` clause matching [`SUMMARY_COLUMNS`].
 pub(super) const SUMMARY_FROM: &str =
@@ -80,6 +80,7 @@ pub(super) fn record_summary(row: &Row<'_>) -> rusqlite::Result<RecordSummary> {
             version: row.get(8)?,
             given_at_unix_s: row.get(9)?,
         },
+        approved_at_unix_s: row.get(12)?,
     };
     Ok(RecordSummary {
         record,

@@ -60,7 +60,10 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "retake count does not match its captures",
-        "SELECT r.id FROM records r WHERE r.retake_count + 1 != (SELECT count(*) FROM captures c WHERE c.record_id = r.id)",
+        // One capture per submission or resubmission, plus one per re-render (each has an audit line).
+        "SELECT r.id FROM records r WHERE r.retake_count + 1
+             + (SELECT count(*) FROM audit a WHERE a.record_id = r.id AND a.action = 'rerendered')
+             != (SELECT count(*) FROM captures c WHERE c.record_id = r.id)",
     ),
     (
         "record has no submission in the audit log",

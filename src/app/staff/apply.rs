@@ -187,6 +187,25 @@ fn desk_reply(
             ));
             desk.purge = PurgeState::Done(report);
         }
+        Reply::Rerendered(done) => {
+            let text = tr(lang, "staff.rerendered_banner")
+                .replace("{id}", &done.record.to_string())
+                .replace("{profile}", &done.profile);
+            follow.banner = Some(if done.failures.is_empty() {
+                Banner::Good(text)
+            } else {
+                Banner::Bad(format!("{text} ({})", done.failures.join(", ")))
+            });
+            if desk.selected == Some(done.record) {
+                follow.commands.push(Command::LoadRecord(done.record));
+            }
+            if let Some(query) = desk.searched.clone() {
+                follow.commands.push(Command::Search(query));
+            }
+            follow.commands.push(Command::LoadQueue {
+                page_size: QUEUE_PAGE_SIZE,
+            });
+        }
         Reply::LoggedIn(_) | Reply::LoggedOut | Reply::Failed { .. } => {}
     }
     follow
@@ -436,6 +455,7 @@ mod tests {
                 queued_at_unix_s: id,
                 retake_count: 0,
                 consent,
+                approved_at_unix_s: None,
             },
             student_name: None,
             latest_capture: CaptureId(id),

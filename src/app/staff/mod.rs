@@ -11,6 +11,7 @@ mod apply;
 mod decision;
 mod login;
 mod report;
+pub mod rerender;
 mod review;
 mod state;
 mod stats;
@@ -58,10 +59,40 @@ pub enum StaffError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("unknown profile {0:?}")]
+    UnknownProfile(String),
     #[error(
-        "re-rendering record {record} as {profile:?} needs the standardizer, which this build does not include yet"
+        "record {record} cannot be re-rendered: its original capture was deleted by the retention purge{}; \
+         ask the student for a new photo",
+        purge_date(*purged_at_unix_s)
     )]
-    RerenderUnavailable { record: RecordId, profile: String },
+    OriginalPurged {
+        record: RecordId,
+        purged_at_unix_s: Option<i64>,
+    },
+    #[error("the stored original of record {record} cannot be decoded: {message}")]
+    Original { record: RecordId, message: String },
+    #[error("cannot load the face models from {dir}")]
+    Models {
+        dir: PathBuf,
+        source: crate::vision::VisionError,
+    },
+    #[error("no {profile:?} photo could be made from the original of record {record}: {message}")]
+    Render {
+        record: RecordId,
+        profile: String,
+        message: String,
+    },
+}
+
+/// " on YYYY-MM-DD" (UTC) for a purge time, empty when unknown.
+fn purge_date(unix_s: Option<i64>) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    unix_s
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&format).ok())
+        .map(|date| format!(" on {date}"))
+        .unwrap_or_default()
 }
 
 /// The clock and calendar of the station; tests pass a manual clock.
@@ -149,6 +180,11 @@ impl StaffApp {
                 mappings: Vec::new(),
                 skip_bad: false,
                 rule,
+            },
+            render: rerender::RenderSettings {
+                profiles: config.profiles.clone(),
+                thresholds: config.check_thresholds(),
+                models_dir: crate::paths::assets_dir().join("models"),
             },
         };
         let worker = StaffWorker::spawn(store, settings, Arc::clone(&options.clock))?;
@@ -384,6 +420,7 @@ mod tests {
             include_str!("review.rs"),
             include_str!("stats.rs"),
             include_str!("report.rs"),
+            include_str!("rerender.rs"),
         ];
         let mut checked = 0;
         for source in sources {

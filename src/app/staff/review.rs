@@ -331,7 +331,10 @@ fn record_pane(
             );
         }
     });
-    intents.extend(rerender(ui, view, desk, record.id));
+    // Only pending and approved records can be re-rendered (see `storage::rerender`).
+    if crate::storage::status_after_rerender(record.status).is_ok() {
+        intents.extend(rerender(ui, view, desk, record.id));
+    }
     intents
 }
 

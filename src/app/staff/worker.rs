@@ -19,6 +19,7 @@ use crate::storage::{
 };
 
 use super::StaffError;
+use super::rerender::{RenderSettings, Renderer, RerenderDone};
 
 /// Commands waiting for the worker; a reviewer cannot outrun this by hand, a stuck store shows as "busy".
 const COMMAND_CAPACITY: usize = 32;
@@ -92,6 +93,7 @@ pub enum Reply {
     Stats(Box<Stats>),
     RosterImported(RosterImportReport),
     Purged(PurgeReport),
+    Rerendered(Box<RerenderDone>),
     /// The command failed; the message is shown as is (`{:#}`).
     Failed {
         command: &'static str,
@@ -104,6 +106,7 @@ pub enum Reply {
 pub struct WorkerSettings {
     pub lockout: LockoutPolicy,
     pub roster: RosterImportOptions,
+    pub render: RenderSettings,
 }
 
 /// Owns the worker thread: commands go in, replies come out; `Drop` stops and joins it.
@@ -130,6 +133,7 @@ impl StaffWorker {
                     settings,
                     clock,
                     actor: None,
+                    renderer: Renderer::default(),
                 };
                 for command in command_rx {
                     if matches!(command, Command::Stop) {
@@ -199,6 +203,7 @@ struct WorkerState {
     clock: Clock,
     /// The logged-in staff member; every command but login needs one.
     actor: Option<Actor>,
+    renderer: Renderer,
 }
 
 impl WorkerState {
@@ -271,8 +276,14 @@ impl WorkerState {
                     .purge_originals(retention_days, &actor, now_unix_s)?,
             ),
             Command::Rerender { record, profile } => {
-                // The standardizer (branch `standardize`) is not part of this build yet.
-                return Err(StaffError::RerenderUnavailable { record, profile });
+                Reply::Rerendered(Box::new(self.renderer.rerender(
+                    &mut self.store,
+                    &self.settings.render,
+                    record,
+                    &profile,
+                    &actor,
+                    now_unix_s,
+                )?))
             }
             Command::Login { .. } | Command::Logout | Command::Stop => {
                 return Err(StaffError::WorkerGone);

@@ -22,6 +22,9 @@ pub struct Record {
     /// Resubmissions after a rejection (0 for the first capture).
     pub retake_count: u32,
     pub consent: Consent,
+    /// When staff last approved the photo now attached (`None` while not approved, and again after a
+    /// re-render sends it back to review). Exported and printed records keep it.
+    pub approved_at_unix_s: Option<i64>,
 }
 
 /// A record as listed: with the roster name (if the student is on the roster) and its latest capture.
@@ -60,6 +63,8 @@ pub struct CaptureSummary {
 pub enum AuditAction {
     Submitted,
     Resubmitted,
+    /// Staff made a new photo from the stored original with another profile.
+    Rerendered,
     Approved,
     Rejected,
     Exported,
@@ -77,9 +82,10 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Submitted,
         Self::Resubmitted,
+        Self::Rerendered,
         Self::Approved,
         Self::Rejected,
         Self::Exported,
@@ -100,6 +106,7 @@ impl AuditAction {
         match self {
             Self::Submitted => "submitted",
             Self::Resubmitted => "resubmitted",
+            Self::Rerendered => "rerendered",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
             Self::Exported => "exported",
