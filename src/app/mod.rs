@@ -2,6 +2,7 @@
 //! worker channels, stepping the flow) runs in `logic`; drawing in `ui`. Nothing here blocks: no file,
 //! database, inference or camera call happens inside `ui`.
 
+pub mod booth;
 pub mod preview;
 pub mod screens;
 pub mod staff;

@@ -162,6 +162,30 @@ impl Store {
         self.staff(account, now_unix_s)
     }
 
+    /// The enabled, unlocked account whose PIN this is, if any: the booth's hidden staff entry asks for a
+    /// PIN only. Counts nothing; the booth enforces its own lockout, then `login`s the account found.
+    pub fn staff_with_pin(
+        &self,
+        pin: &StaffPin,
+        now_unix_s: i64,
+    ) -> Result<Option<StaffAccount>, StorageError> {
+        let candidates = self
+            .conn
+            .prepare_cached(
+                "SELECT account, pin_hash FROM staff WHERE disabled = 0 AND locked_until <= ?1",
+            )?
+            .query_map([now_unix_s], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (account, pin_hash) in candidates {
+            if pin_matches(pin, &pin_hash)? {
+                return Ok(Some(StaffAccount::parse(&account)?));
+            }
+        }
+        Ok(None)
+    }
+
     fn login_state(&self, account: &StaffAccount) -> Result<LoginState, StorageError> {
         self.conn
             .prepare_cached(
