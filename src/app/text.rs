@@ -147,6 +147,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Re-render with profile",
     ),
     ("staff.rerender", "重新生成", "Re-render"),
+    ("staff.printer", "{state}", "Printer: {state}"),
     (
         "staff.rerendered_banner",
         "记录 {id} 已按 {profile} 重新生成，请重新审核",
