@@ -8,17 +8,26 @@
 use image::RgbImage;
 
 use crate::core::face::{FaceAnalysis, PersonMask};
-use crate::core::geometry::{Rect, SizePx};
+use crate::core::geometry::{Point, Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
-    self, FacePoints, FinishInput, HeadMeasure, StandardizeError, StandardizeFailure,
-    StandardizeSettings, StandardizedPhoto,
+    self, CropPlan, CrownQuery, FacePoints, FinishInput, HeadMeasure, StandardizeError,
+    StandardizeFailure, StandardizeSettings, StandardizedPhoto,
 };
 use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
 
 /// Longest side of the refined crown-band mask, px: the band is refined at capture resolution up to
 /// this size (a band is about 0.6 x 0.35 face widths, so this caps only very large faces).
 pub const CROWN_MASK_LONG_SIDE_PX: u32 = 512;
+/// Margin refined around the first crop's bounding box, fraction of its size on each side: re-planning
+/// with the crown measured on the photo's own mask moves the crop by a few pixels (a crown that moves
+/// 5 px on a 640-px photo shifts the crop by under 1 %).
+pub const MASK_MARGIN_FRAC: f32 = 0.05;
+/// Re-plans with the crown measured on the photo mask (one normally suffices; the others absorb the
+/// small change of scale the first makes).
+const CROWN_REPLAN_ROUNDS: usize = 3;
+/// Crown disagreement between the plan and the photo mask that is left alone, photo px.
+const CROWN_AGREEMENT_PX: f32 = 0.5;
 
 /// Errors of the standardizer: a model failed, or the photo could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -47,14 +56,16 @@ pub struct CaptureVision {
     pub segmentation: Segmentation,
 }
 
-/// Runs detection, mesh and segmentation on a capture.
+/// Runs detection, mesh and segmentation on a capture (the segmenter on a second thread, see
+/// [`Vision::analyze_and_segment`]).
 pub fn analyze_capture(
     vision: &mut Vision,
     capture: &RgbImage,
 ) -> Result<CaptureVision, VisionError> {
+    let seen = vision.analyze_and_segment(capture, AnalyzeMode::Capture)?;
     Ok(CaptureVision {
-        analysis: vision.analyze(capture, AnalyzeMode::Capture)?,
-        segmentation: vision.segment(capture)?,
+        analysis: seen.analysis,
+        segmentation: seen.segmentation,
     })
 }
 
@@ -71,6 +82,10 @@ pub fn standardize_capture(
 }
 
 /// Turns an analysed capture into a photo; the photo is then analysed again for the self-check.
+///
+/// The crown the crop is planned with is finally measured on the very mask the photo is composited
+/// with, by the walk the self-check makes on it, so plan and self-check cannot disagree by the few
+/// pixels two separately refined masks differ by. The mask is refined once, around the first crop.
 pub fn standardize_analyzed(
     vision: &mut Vision,
     capture: &RgbImage,
@@ -80,9 +95,27 @@ pub fn standardize_analyzed(
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
     let capture_size = SizePx::new(capture.width(), capture.height());
-    let head = measure_head(vision, capture, seen, spec, settings)?;
-    let plan = standardize::plan_crop(&head, capture_size, spec, settings)?;
-    let photo_mask = photo_mask(vision, capture, &seen.segmentation, &plan)?;
+    let first_head = measure_head(vision, capture, seen, spec, settings)?;
+    let first_plan = standardize::plan_crop(&first_head, capture_size, spec, settings)?;
+    let region = mask_region(&first_plan);
+    let region_mask = vision.refine_mask(capture, &seen.segmentation, region.rect, region.size)?;
+    let first = Planned {
+        photo_mask: standardize::mask_to_photo(&region_mask, region.rect, &first_plan)?,
+        head: first_head,
+        plan: first_plan,
+    };
+    let Planned {
+        head,
+        plan,
+        photo_mask,
+    } = plan_on_photo_mask(
+        first,
+        &region_mask,
+        region.rect,
+        capture_size,
+        spec,
+        settings,
+    )?;
     let finished = standardize::finish_photo(&FinishInput {
         capture,
         head: &head,
@@ -103,6 +136,101 @@ pub fn standardize_analyzed(
     Ok(standardize::attach_self_check(
         finished, &face, spec, settings,
     ))
+}
+
+/// A head, the crop planned for it and the photo-space mask of that crop.
+struct Planned {
+    head: HeadMeasure,
+    plan: CropPlan,
+    photo_mask: PersonMask,
+}
+
+/// Re-plans the crop with the crown measured on the photo's own (despeckled) mask until the two
+/// agree: at most [`CROWN_REPLAN_ROUNDS`] rounds, and only while the new crop stays inside the refined
+/// region. A re-plan that fails keeps the last plan; the self-check then reports what is wrong.
+fn plan_on_photo_mask(
+    mut planned: Planned,
+    region_mask: &PersonMask,
+    region: Rect,
+    capture_size: SizePx,
+    spec: &PhotoSpec,
+    settings: &StandardizeSettings,
+) -> Result<Planned, StandardizerError> {
+    for _ in 0..CROWN_REPLAN_ROUNDS {
+        let Some(crown) = photo_crown(&planned) else {
+            break;
+        };
+        if (crown.y - planned.plan.predicted.crown_px).abs() <= CROWN_AGREEMENT_PX {
+            break;
+        }
+        let head = HeadMeasure {
+            crown: planned.plan.transform.to_capture(crown),
+            ..planned.head
+        };
+        let Ok(plan) = standardize::plan_crop(&head, capture_size, spec, settings) else {
+            break;
+        };
+        if !contains(region, standardize::crop_bounds(&plan)) {
+            break;
+        }
+        planned = Planned {
+            photo_mask: standardize::mask_to_photo(region_mask, region, &plan)?,
+            head,
+            plan,
+        };
+    }
+    Ok(planned)
+}
+
+/// The crown walked on the photo mask as the self-check walks it (despeckled mask, levelled photo,
+/// the head's points mapped into the photo). None when the hair leaves the photo.
+fn photo_crown(planned: &Planned) -> Option<Point> {
+    let mask = standardize::despeckle_mask(&planned.photo_mask);
+    let mapped = planned.head.mapped(&planned.plan.transform);
+    let size = planned.plan.photo_size;
+    let query = CrownQuery {
+        image: size,
+        eye_mid: mapped.eye_mid(),
+        roll_deg: 0.0,
+        start_above_eyes_px: 0.0,
+        face_width_px: mapped.face_width_px,
+    };
+    let whole = Rect::new(0.0, 0.0, size.width as f32, size.height as f32);
+    standardize::crown_from_mask(&mask, whole, &query).ok()
+}
+
+/// Whether `outer` holds all of `inner`.
+fn contains(outer: Rect, inner: Rect) -> bool {
+    inner.x >= outer.x
+        && inner.y >= outer.y
+        && inner.right() <= outer.right()
+        && inner.bottom() <= outer.bottom()
+}
+
+/// A capture region to refine and the mask size for it.
+struct MaskRegion {
+    rect: Rect,
+    size: SizePx,
+}
+
+/// The crop's bounding box grown by [`MASK_MARGIN_FRAC`] on every side, at photo resolution: a crop
+/// re-planned a few pixels away still lies inside it.
+fn mask_region(plan: &CropPlan) -> MaskRegion {
+    let bounds = standardize::crop_bounds(plan);
+    let margin_x = bounds.width * MASK_MARGIN_FRAC;
+    let margin_y = bounds.height * MASK_MARGIN_FRAC;
+    let rect = Rect::new(
+        bounds.x - margin_x,
+        bounds.y - margin_y,
+        bounds.width + 2.0 * margin_x,
+        bounds.height + 2.0 * margin_y,
+    );
+    let scale = plan.transform.scale;
+    let side = |length: f32| ((length * scale).ceil() as u32).max(1);
+    MaskRegion {
+        rect,
+        size: SizePx::new(side(rect.width), side(rect.height)),
+    }
 }
 
 /// Eyes, chin and face width from the mesh; the crown first on the segmenter's coarse mask, then
@@ -150,17 +278,4 @@ fn band_mask_size(region: Rect) -> SizePx {
         ((region.width * scale).round() as u32).max(1),
         ((region.height * scale).round() as u32).max(1),
     )
-}
-
-/// The refined person mask in photo pixels: refinement runs only over the crop's bounding box.
-fn photo_mask(
-    vision: &mut Vision,
-    capture: &RgbImage,
-    segmentation: &Segmentation,
-    plan: &standardize::CropPlan,
-) -> Result<PersonMask, StandardizerError> {
-    let bounds = standardize::crop_bounds(plan);
-    let size = standardize::crop_bounds_size(plan);
-    let in_bounds = vision.refine_mask(capture, segmentation, bounds, size)?;
-    Ok(standardize::mask_to_photo(&in_bounds, bounds, plan)?)
 }

@@ -20,7 +20,9 @@ use idbooth::config::KioskConfig;
 use idbooth::core::record::{
     Actor, AuditAction, ReasonCode, RecordId, RecordStatus, Rejection, StaffAccount, StaffPin,
 };
-use idbooth::storage::{RosterImportOptions, Store};
+use idbooth::print::fake::FakeSpooler;
+use idbooth::print::spool::{PrinterState, Spooler};
+use idbooth::storage::{NewPrintJob, RosterImportOptions, Store};
 use storage_support::{CHINA_UTC_OFFSET_S, RULE, T0, capture, submission};
 
 const ACCOUNT: &str = "li.wei";
@@ -66,6 +68,19 @@ fn seeded(extra: impl FnOnce(&mut Store)) -> Station {
 }
 
 fn seeded_with(glyphs: Glyphs, extra: impl FnOnce(&mut Store)) -> Station {
+    seeded_full(glyphs, extra, None)
+}
+
+/// A seeded station whose printer is `printer`, polled every few milliseconds.
+fn seeded_with_printer(extra: impl FnOnce(&mut Store), printer: Arc<dyn Spooler>) -> Station {
+    seeded_full(Glyphs::Strict, extra, Some(printer))
+}
+
+fn seeded_full(
+    glyphs: Glyphs,
+    extra: impl FnOnce(&mut Store),
+    printer: Option<Arc<dyn Spooler>>,
+) -> Station {
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => panic!("tempdir: {e}"),
@@ -103,20 +118,34 @@ fn seeded_with(glyphs: Glyphs, extra: impl FnOnce(&mut Store)) -> Station {
     }
     extra(&mut store);
     drop(store);
-    station(dir, database, glyphs)
+    station(dir, database, glyphs, printer)
 }
 
-fn station(dir: tempfile::TempDir, database: std::path::PathBuf, glyphs: Glyphs) -> Station {
+/// How often the test stations poll their fake printer.
+const PRINTER_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+fn station(
+    dir: tempfile::TempDir,
+    database: std::path::PathBuf,
+    glyphs: Glyphs,
+    printer: Option<Arc<dyn Spooler>>,
+) -> Station {
     let clock = Arc::new(AtomicI64::new(T0 + 600));
     let reader = Arc::clone(&clock);
     let options = StaffOptions {
         clock: Arc::new(move || reader.load(Ordering::SeqCst)),
         utc_offset_s: CHINA_UTC_OFFSET_S,
     };
-    let app = match StaffApp::new(KioskConfig::default(), open(&database), options) {
+    let mut app = match StaffApp::new(KioskConfig::default(), open(&database), options) {
         Ok(app) => app,
         Err(e) => panic!("staff app: {e:#}"),
     };
+    if let Some(spooler) = printer {
+        app = match app.with_printer(spooler, PRINTER_POLL) {
+            Ok(app) => app,
+            Err(e) => panic!("printer monitor: {e:#}"),
+        };
+    }
     let fonts_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fonts");
     let mut builder = Harness::builder()
         .with_size(WINDOW)
@@ -134,12 +163,15 @@ fn station(dir: tempfile::TempDir, database: std::path::PathBuf, glyphs: Glyphs)
     }
     let mut harness = builder.build_ui_state(|ui, app: &mut StaffApp| app.show(ui), app);
     harness.run_steps(2);
-    Station {
+    let mut station = Station {
         harness,
         clock,
         database,
         _dir: dir,
-    }
+    };
+    // A station with a printer settles the print log first; the login button waits for it.
+    station.settle();
+    station
 }
 
 impl Station {
@@ -855,4 +887,91 @@ fn an_untouched_desk_logs_itself_out() {
     let notice = station.text("staff.idle_logout");
     assert_eq!(station.harness.state().login_error(), Some(notice.as_str()));
     assert_eq!(station.harness.state().images_shown(), (false, false));
+}
+
+#[test]
+fn the_printer_state_shows_in_the_top_bar_and_follows_the_printer() {
+    let spooler = Arc::new(FakeSpooler::new("booth-printer"));
+    spooler.set_printer_state(PrinterState::OutOfPaper);
+    let mut station = seeded_with_printer(|_| {}, spooler.clone());
+    station.login(PIN);
+    let shown = |station: &Station, state: PrinterState| {
+        let described = match station.harness.state().lang() {
+            idbooth::app::text::Lang::Zh => state.describe_zh(),
+            idbooth::app::text::Lang::En => state.describe_en(),
+        };
+        station.text("staff.printer").replace("{state}", described)
+    };
+    let wait_for = |station: &mut Station, state: PrinterState| {
+        for _ in 0..MAX_WAIT_FRAMES {
+            station.harness.step();
+            if station.harness.state().printer_state() == Some(state) {
+                station.harness.run_steps(2);
+                return;
+            }
+            std::thread::sleep(FRAME_WAIT);
+        }
+        panic!("the printer state never became {state}");
+    };
+    wait_for(&mut station, PrinterState::OutOfPaper);
+    let out_of_paper = shown(&station, PrinterState::OutOfPaper);
+    assert!(station.harness.query_by_label(&out_of_paper).is_some());
+    // Staff load paper: the bar follows without anyone touching the station.
+    spooler.set_printer_state(PrinterState::Ready);
+    wait_for(&mut station, PrinterState::Ready);
+    assert!(
+        station
+            .harness
+            .query_by_label(&shown(&station, PrinterState::Ready))
+            .is_some()
+    );
+    assert!(station.harness.query_by_label(&out_of_paper).is_none());
+}
+
+#[test]
+fn print_jobs_a_crash_left_queued_are_settled_when_the_station_starts() {
+    let spooler = Arc::new(FakeSpooler::new("booth-printer"));
+    let mut orphan = None;
+    let station = seeded_with_printer(
+        |store| {
+            if let Err(e) = store.approve(RecordId(1), &Actor::Cli, T0 - 2000) {
+                panic!("approve: {e:#}");
+            }
+            let job = NewPrintJob {
+                record_id: RecordId(1),
+                copies: 1,
+                printer: "booth-printer".into(),
+                layout: "six_inch".into(),
+            };
+            let booth = Actor::Booth("booth-1".into());
+            orphan = Some(match store.create_print_job(&job, &booth, T0 - 1000) {
+                Ok(id) => id,
+                Err(e) => panic!("print job: {e:#}"),
+            });
+        },
+        spooler,
+    );
+    let Some(orphan) = orphan else {
+        panic!("job created")
+    };
+    let mut settled = None;
+    for _ in 0..MAX_WAIT_FRAMES {
+        let job = station.store().print_job(orphan);
+        if let Ok(job) = &job
+            && job.state != idbooth::core::record::PrintJobState::Queued
+        {
+            settled = Some(job.clone());
+            break;
+        }
+        std::thread::sleep(FRAME_WAIT);
+    }
+    let Some(job) = settled else {
+        panic!("the queued job was never settled")
+    };
+    assert_eq!(job.state, idbooth::core::record::PrintJobState::Failed);
+    assert!(
+        job.error.contains("never reached the printer"),
+        "{}",
+        job.error
+    );
 }

@@ -74,9 +74,6 @@ enum Expect {
 /// - good_london_025 (chsi): tall hair puts 495 px between crown and eyes; the crown and eye-line bands
 ///   then need a scale ≤ 0.505, at which the 3:4 frame reaches 20 px below the capture.
 /// - bad_interfaces_001 (chsi): the head is so near the top that 50 px of headroom is not there.
-/// - bad_zoom_60cm_door (id_card): the segmenter counts a patch of dark door beside the hair as person;
-///   with the crown only 7–21 px from the top, that patch reaches the top edge and the self-check's
-///   pixel crown reads 0. Accepted when the mask gets it right.
 fn expectation(profile: &str, file: &str) -> Expect {
     match (profile, file) {
         // The crop leaves the capture, or (when the mask finds the bun's top just inside the frame) the
@@ -86,9 +83,6 @@ fn expectation(profile: &str, file: &str) -> Expect {
         (_, "good_london_001_neutral.jpg") => Expect::Fail("face_cut_off|out_of_band"),
         ("chsi", "good_london_025_neutral.jpg" | "bad_interfaces_001_outdoor_bg.jpg") => {
             Expect::Fail("face_cut_off")
-        }
-        ("id_card", "bad_zoom_60cm_door_bg.jpg" | "good_london_003_neutral.jpg") => {
-            Expect::PassOrFail("out_of_band")
         }
         _ => Expect::Pass,
     }

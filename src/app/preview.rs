@@ -3,7 +3,7 @@
 
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
-use crate::camera::{CameraHandle, fill_preview_rgba};
+use crate::camera::{Frame, fill_preview_rgba};
 
 /// The preview texture and its reusable pixel buffer.
 #[derive(Default)]
@@ -11,21 +11,24 @@ pub struct LivePreview {
     texture: Option<TextureHandle>,
     rgba: Vec<u8>,
     last_seq: Option<u64>,
+    mirrored: bool,
     /// Frames uploaded since start (diagnostics).
     pub frames_shown: u64,
 }
 
 impl LivePreview {
-    /// Uploads the newest frame, if there is one newer than the last. Returns whether it changed.
-    pub fn update(&mut self, ctx: &egui::Context, camera: &CameraHandle) -> bool {
-        let Some(frame) = camera.latest_frame() else {
+    /// Uploads `frame` (the booth's newest preview frame) if it is newer than the last one shown,
+    /// mirrored when `mirror` is set. Returns whether the texture changed.
+    pub fn update(&mut self, ctx: &egui::Context, frame: Option<&Frame>, mirror: bool) -> bool {
+        let Some(frame) = frame else {
             return false;
         };
         if self.last_seq == Some(frame.seq) {
             return false;
         }
         self.last_seq = Some(frame.seq);
-        let size = fill_preview_rgba(&frame.image, camera.mirror(), &mut self.rgba);
+        self.mirrored = mirror;
+        let size = fill_preview_rgba(&frame.image, self.mirrored, &mut self.rgba);
         let image = ColorImage::from_rgba_unmultiplied(size.as_egui_size(), &self.rgba);
         match &mut self.texture {
             Some(texture) => texture.set(image, TextureOptions::LINEAR),
@@ -43,8 +46,16 @@ impl LivePreview {
         self.texture.as_ref()
     }
 
+    /// Whether the texture shows the frame mirrored (the pose guide is mirrored to match).
+    pub fn mirrored(&self) -> bool {
+        self.mirrored
+    }
+
     /// Forgets the shown frame (when a session is discarded nothing of the student stays on screen).
     pub fn clear(&mut self) {
+        if self.texture.is_none() {
+            return;
+        }
         self.texture = None;
         self.last_seq = None;
     }

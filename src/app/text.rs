@@ -1,5 +1,8 @@
 //! Every sentence the booth shows, in Chinese and English, looked up by key. Screens never hold literal
-//! user-facing text.
+//! user-facing text. The staff station's sentences are here; the booth screens' are in
+//! `app::screens::strings`, and [`tr`] looks in both.
+
+use crate::app::screens::strings::BOOTH_TEXTS;
 
 /// Display language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +25,15 @@ impl From<crate::config::Language> for Lang {
         match language {
             crate::config::Language::Zh => Lang::Zh,
             crate::config::Language::En => Lang::En,
+        }
+    }
+}
+
+impl From<Lang> for crate::config::Language {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => crate::config::Language::Zh,
+            Lang::En => crate::config::Language::En,
         }
     }
 }
@@ -147,6 +159,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Re-render with profile",
     ),
     ("staff.rerender", "重新生成", "Re-render"),
+    ("staff.printer", "{state}", "Printer: {state}"),
     (
         "staff.rerendered_banner",
         "记录 {id} 已按 {profile} 重新生成，请重新审核",
@@ -261,6 +274,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
 pub fn tr(lang: Lang, key: &str) -> &str {
     TEXTS
         .iter()
+        .chain(BOOTH_TEXTS)
         .find(|(k, _, _)| *k == key)
         .map_or(key, |(_, zh, en)| match lang {
             Lang::Zh => zh,
@@ -274,10 +288,11 @@ mod tests {
 
     #[test]
     fn every_key_has_both_languages_and_keys_are_unique() {
-        for (i, (key, zh, en)) in TEXTS.iter().enumerate() {
+        let all: Vec<_> = TEXTS.iter().chain(BOOTH_TEXTS).collect();
+        for (i, (key, zh, en)) in all.iter().enumerate() {
             assert!(!zh.is_empty() && !en.is_empty(), "{key}");
             assert!(
-                TEXTS[i + 1..].iter().all(|(k, _, _)| k != key),
+                all[i + 1..].iter().all(|(k, _, _)| k != key),
                 "duplicate {key}"
             );
         }

@@ -19,6 +19,30 @@ pub const WARN: Color32 = Color32::from_rgb(0xA8, 0x5F, 0x00);
 /// Fraction of its column the live preview may fill.
 pub const PREVIEW_FILL: f32 = 0.85;
 
+/// Behind the full-screen preview (letterbox bars) and behind text drawn over it.
+pub const PREVIEW_BACKDROP: Color32 = Color32::from_rgb(0x10, 0x14, 0x1A);
+/// Translucent band behind hints and numbers drawn over the live preview, so they read on any picture.
+pub const OVERLAY_SHADE: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 150);
+/// The pose guide while something is still wrong / when every live check is green / with nobody there.
+pub const GUIDE_ADJUST: Color32 = Color32::from_rgb(0xFF, 0xD5, 0x4F);
+pub const GUIDE_OK: Color32 = Color32::from_rgb(0x4C, 0xD9, 0x64);
+pub const GUIDE_IDLE: Color32 = Color32::from_rgba_premultiplied(200, 200, 200, 200);
+/// Fill of the eye-line band (premultiplied, faint so the eyes stay visible).
+pub const EYE_BAND_FILL: Color32 = Color32::from_rgba_premultiplied(40, 60, 20, 40);
+/// The face the live checks found (thin, so it does not compete with the guide).
+pub const FACE_MARK: Color32 = Color32::from_rgba_premultiplied(120, 200, 255, 200);
+/// Text on the preview and on dark panels.
+pub const ON_DARK: Color32 = Color32::WHITE;
+/// The shutter flash.
+pub const FLASH: Color32 = Color32::WHITE;
+/// Card behind a group of content (receipt, check list, notice).
+pub const CARD: Color32 = Color32::WHITE;
+pub const CARD_BORDER: Color32 = Color32::from_rgb(0xD5, 0xDB, 0xE3);
+/// Keypad keys.
+pub const KEY_FILL: Color32 = Color32::from_rgb(0xE4, 0xEA, 0xF2);
+/// Disabled buttons.
+pub const DISABLED_FILL: Color32 = Color32::from_rgb(0xC9, 0xCF, 0xD8);
+
 /// Physical size of the smallest touch target (WCAG / kiosk guidance: ≥ 15 mm).
 pub const MIN_TOUCH_MM: f32 = 15.0;
 /// Logical points per millimetre at egui's 96-dpi reference.
@@ -73,6 +97,73 @@ impl Metrics {
 
     pub fn spacing(&self) -> f32 {
         self.unit * 3.0
+    }
+
+    /// The 3-2-1 countdown digit.
+    pub fn countdown(&self) -> FontId {
+        FontId::proportional(self.unit * 40.0)
+    }
+
+    /// A live pose hint over the preview: big enough to read from a step back.
+    pub fn hint(&self) -> FontId {
+        FontId::proportional(self.unit * 6.0)
+    }
+
+    /// The typed student number.
+    pub fn typed(&self) -> FontId {
+        FontId::monospace(self.unit * 6.0)
+    }
+
+    /// One keypad key (square), never below the touch minimum.
+    pub fn key_size(&self) -> Vec2 {
+        let side = (self.unit * 10.0).max(MIN_TOUCH_MM * POINTS_PER_MM);
+        Vec2::splat(side)
+    }
+
+    /// A letter key (the A–Z page has more keys per row).
+    pub fn letter_key_size(&self) -> Vec2 {
+        let side = (self.unit * 8.0).max(MIN_TOUCH_MM * POINTS_PER_MM);
+        Vec2::splat(side)
+    }
+
+    /// Gap between keypad keys.
+    pub fn key_gap(&self) -> f32 {
+        self.unit * 1.2
+    }
+
+    /// Stroke width of the pose guide and arrows.
+    pub fn guide_stroke(&self) -> f32 {
+        (self.unit * 0.6).max(2.0)
+    }
+
+    /// Length of a hint arrow.
+    pub fn arrow_len(&self) -> f32 {
+        self.unit * 12.0
+    }
+
+    /// The hidden staff corner (top-left): small enough that students do not lean on it.
+    pub fn corner_size(&self) -> Vec2 {
+        Vec2::splat(self.unit * 8.0)
+    }
+
+    /// Height of a check-list mark (✓ ✗ !).
+    pub fn mark_size(&self) -> f32 {
+        self.unit * 3.0
+    }
+
+    /// Share of the screen height the standardized photo takes on Review.
+    pub fn review_photo_height(&self) -> f32 {
+        self.unit * 62.0
+    }
+
+    /// The small preview on the Identify screen (QR code hint).
+    pub fn small_preview_width(&self) -> f32 {
+        self.unit * 45.0
+    }
+
+    /// Corner rounding of cards and buttons.
+    pub fn rounding(&self) -> f32 {
+        self.unit * 1.2
     }
 }
 
@@ -169,6 +260,16 @@ mod tests {
         let min_points = MIN_TOUCH_MM * POINTS_PER_MM;
         assert!(metrics.button_size().y >= min_points);
         assert!(metrics.small_button_size().y >= min_points);
+    }
+
+    #[test]
+    fn keypad_keys_are_touch_sized_everywhere() {
+        let min_points = MIN_TOUCH_MM * POINTS_PER_MM;
+        for size in [Vec2::new(1280.0, 800.0), Vec2::new(3840.0, 2160.0)] {
+            let metrics = Metrics::for_screen(size, 1.0);
+            assert!(metrics.key_size().y >= min_points);
+            assert!(metrics.letter_key_size().y >= min_points);
+        }
     }
 
     #[test]

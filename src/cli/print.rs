@@ -12,7 +12,7 @@ use crate::cli::records::open_store;
 use crate::config::{self, KioskConfig};
 use crate::core::record::{Actor, RecordId};
 use crate::core::spec::PhotoSpec;
-use crate::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
+use crate::print::cups::CupsSpooler;
 use crate::print::font::CaptionFonts;
 use crate::print::job::{
     DEFAULT_POLL_INTERVAL, JobContext, JobLog, JobOutcome, LogError, PrintPolicy, PrintProgress,
@@ -26,8 +26,7 @@ use crate::print::record::{
 };
 use crate::print::spool::{PrinterState, SpoolJob, SpoolJobId};
 
-/// Environment variable naming the print server (`host:port`) when it is not the local cupsd.
-pub const CUPS_SERVER_ENV: &str = "IDBOOTH_CUPS_SERVER";
+pub use crate::print::cups::{CUPS_SERVER_ENV, cups_server};
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(ArgGroup::new("photo").required(true).args(["record", "file"])))]
@@ -78,14 +77,6 @@ pub fn print_policy(config: &KioskConfig) -> PrintPolicy {
         poll_interval: DEFAULT_POLL_INTERVAL,
         watch_limit: config.print.job_timeout,
     }
-}
-
-/// The print server: `$IDBOOTH_CUPS_SERVER` or the local cupsd.
-pub fn cups_server() -> String {
-    std::env::var(CUPS_SERVER_ENV)
-        .ok()
-        .filter(|server| !server.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_CUPS_SERVER.to_owned())
 }
 
 fn now_unix_s() -> i64 {

@@ -22,6 +22,16 @@ use crate::print::spool::{
 
 /// Where a local cupsd listens (CUPS' default `Listen localhost:631`).
 pub const DEFAULT_CUPS_SERVER: &str = "localhost:631";
+/// Environment variable naming the print server (`host:port`) when it is not the local cupsd.
+pub const CUPS_SERVER_ENV: &str = "IDBOOTH_CUPS_SERVER";
+
+/// The print server: `$IDBOOTH_CUPS_SERVER` or the local cupsd.
+pub fn cups_server() -> String {
+    std::env::var(CUPS_SERVER_ENV)
+        .ok()
+        .filter(|server| !server.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_CUPS_SERVER.to_owned())
+}
 /// The requesting-user-name idbooth's jobs carry (shown in the queue; cups-pdf files them under it).
 pub const DEFAULT_JOB_USER: &str = "idbooth";
 /// Longest wait for one IPP answer: a local cupsd answers in milliseconds; a hung one must not hang the booth.

@@ -9,6 +9,8 @@
 //! - [`pdf`]: layout + photos -> PDF bytes.
 //! - [`job`]: one job end to end: copy limit, retries, polling, print log, progress.
 //! - [`record`]: a record from the store to a printed sheet, logged in `print_jobs`.
+//! - [`settle`]: the print log brought up to date after a restart.
+//! - [`monitor`]: the printer's state read off the UI thread ([`printer_state`], [`PrinterMonitor`]).
 //! - [`spool`]: the `Spooler` trait and typed printer/job states; [`cups`] implements it over IPP,
 //!   [`fake`] in memory.
 
@@ -17,7 +19,13 @@ pub mod fake;
 pub mod font;
 pub mod job;
 pub mod layout;
+pub mod monitor;
 pub mod pdf;
 pub mod photo;
 pub mod record;
+pub mod settle;
 pub mod spool;
+
+pub use monitor::{PrinterMonitor, PrinterReading, printer_state};
+pub use settle::{settle_after_restart, settle_unfinished_jobs};
+pub use spool::PrinterState;

@@ -18,8 +18,10 @@ use crate::print::job::{
 use crate::print::layout::{LayoutError, SheetKind, SheetLayout, layout_for_profile};
 use crate::print::pdf::{Caption, Fill, PdfError, SheetPhoto, SheetRequest, render_pdf};
 use crate::print::photo::{PhotoError, PrintPhoto};
-use crate::print::spool::{JobState, SpoolError, SpoolJob, SpoolJobId, Spooler};
+use crate::print::spool::{SpoolJob, SpoolJobId, Spooler};
 use crate::storage::{NewPrintJob, StorageError, Store};
+
+pub use super::settle::{SettledJob, settle_after_restart, settle_unfinished_jobs};
 
 /// Errors printing a record.
 #[derive(Debug, Error)]
@@ -258,70 +260,4 @@ pub fn print_record(
         tracing::error!(%log_error, job = row.0, "could not mark an unsent print job failed");
     }
     Ok(result?)
-}
-
-/// What [`settle_unfinished_jobs`] did to one print job row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettledJob {
-    pub job: PrintJobId,
-    pub record: RecordId,
-    /// The row's new state, or `None` when the job is still queued or printing.
-    pub now: Option<PrintJobState>,
-}
-
-/// Brings the print log up to date after a restart or a watch that gave up: rows never sent (the process
-/// died before submitting) fail, rows whose spooler job has ended take its outcome, the rest stay. Each
-/// row is asked of the spooler its printer name gives (`spooler_for`), so several queues are fine.
-pub fn settle_unfinished_jobs(
-    store: &mut Store,
-    spooler_for: &dyn Fn(&str) -> Option<Box<dyn Spooler>>,
-    actor: &Actor,
-    now_unix_s: i64,
-) -> Result<Vec<SettledJob>, RecordPrintError> {
-    let mut settled = Vec::new();
-    for row in store.unfinished_print_jobs()? {
-        let spooler_job = row
-            .spooler_job
-            .as_deref()
-            .and_then(|id| id.parse::<i32>().ok());
-        let (state, error) = match (row.state, spooler_job) {
-            (PrintJobState::Queued, _) | (_, None) => (
-                Some(PrintJobState::Failed),
-                "never reached the printer (idbooth stopped before sending it)".to_owned(),
-            ),
-            (_, Some(id)) => {
-                match spooler_for(&row.printer).map(|spooler| spooler.job_status(SpoolJobId(id))) {
-                    Some(Ok(status)) if status.state == JobState::Completed => {
-                        (Some(PrintJobState::Completed), String::new())
-                    }
-                    Some(Ok(status)) if status.state.is_final() => (
-                        Some(PrintJobState::Failed),
-                        format!("{}: {}", status.state, status.reasons.join(", ")),
-                    ),
-                    Some(Err(SpoolError::JobMissing(_))) => (
-                        Some(PrintJobState::Failed),
-                        "the print server no longer knows this job".to_owned(),
-                    ),
-                    Some(Ok(_)) => (None, String::new()),
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, job = row.id.0, "cannot ask the print server about a job; trying later");
-                        (None, String::new())
-                    }
-                    None => {
-                        tracing::warn!(printer = %row.printer, job = row.id.0, "no spooler for this printer; job left as is");
-                        (None, String::new())
-                    }
-                }
-            }
-        };
-        if let Some(state) = state {
-            store.update_print_job(row.id, state, None, &error, actor, now_unix_s)?;
-        }
-        settled.push(SettledJob {
-            job: row.id,
-            record: row.record_id,
-            now: state,
-        });
-    }
-    Ok(settled)
 }

@@ -73,6 +73,16 @@ pub const MODEL_FILES: [&str; 3] = [
 /// face: a face in a corner counts half as much as the same face in the centre.
 const CENTRE_WEIGHT: f32 = 0.5;
 
+/// Name of the scoped thread [`Vision::analyze_and_segment`] runs the segmenter on.
+pub const SEGMENT_THREAD_NAME: &str = "idbooth-segment";
+
+/// Everything vision finds in one image: faces with the primary face's mesh, and the segmentation.
+#[derive(Debug, Clone)]
+pub struct ImageVision {
+    pub analysis: FaceAnalysis,
+    pub segmentation: Segmentation,
+}
+
 /// What an image is: a live preview frame (one fast detector pass) or a capture (also searched
 /// on a central crop when nothing is found, and at twice the scale for smaller faces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,17 +142,46 @@ impl Vision {
         mode: AnalyzeMode,
     ) -> Result<FaceAnalysis, VisionError> {
         check_dimensions(img.width(), img.height())?;
-        let image_size = SizePx::new(img.width(), img.height());
-        let faces = self.detector.detect(img, mode)?;
-        let Some(primary) = primary_face(&faces, image_size) else {
-            return Ok(FaceAnalysis::empty(image_size));
-        };
-        let mesh = self.mesh_face(img, &faces[primary])?;
-        Ok(FaceAnalysis {
-            image_size,
-            faces,
-            primary: Some(primary),
-            mesh,
+        analyze_faces(&mut self.detector, &mut self.mesher, img, mode)
+    }
+
+    /// [`Vision::analyze`] and [`Vision::segment`] of one image at once: the segmenter runs on a
+    /// second, scoped thread (`idbooth-segment`) while this thread detects and meshes, so a capture
+    /// costs the longer of the two instead of their sum on a two-core machine. Each model keeps its
+    /// own buffers, so the two never share data.
+    pub fn analyze_and_segment(
+        &mut self,
+        img: &RgbImage,
+        mode: AnalyzeMode,
+    ) -> Result<ImageVision, VisionError> {
+        check_dimensions(img.width(), img.height())?;
+        let Self {
+            detector,
+            mesher,
+            segmenter,
+            ..
+        } = self;
+        std::thread::scope(|scope| {
+            let segmenting = std::thread::Builder::new()
+                .name(SEGMENT_THREAD_NAME.to_owned())
+                .spawn_scoped(scope, || segmenter.segment(img));
+            let analysis = analyze_faces(detector, mesher, img, mode);
+            let segmentation = match segmenting {
+                Ok(handle) => handle.join().unwrap_or_else(|_| {
+                    Err(VisionError::Inference {
+                        model: "person segmenter",
+                        reason: "the segmentation thread panicked".to_owned(),
+                    })
+                }),
+                Err(error) => Err(VisionError::Inference {
+                    model: "person segmenter",
+                    reason: format!("could not start the segmentation thread: {error}"),
+                }),
+            };
+            Ok(ImageVision {
+                analysis: analysis?,
+                segmentation: segmentation?,
+            })
         })
     }
 
@@ -192,6 +231,29 @@ impl Vision {
     ) -> Result<PersonMask, VisionError> {
         self.segmenter.refine(img, segmentation, crop, out_size)
     }
+}
+
+/// Faces and mesh of `img` with the detector and mesher borrowed separately (so the segmenter can
+/// run beside them).
+fn analyze_faces(
+    detector: &mut FaceDetector,
+    mesher: &mut FaceMesher,
+    img: &RgbImage,
+    mode: AnalyzeMode,
+) -> Result<FaceAnalysis, VisionError> {
+    let image_size = SizePx::new(img.width(), img.height());
+    let faces = detector.detect(img, mode)?;
+    let Some(primary) = primary_face(&faces, image_size) else {
+        return Ok(FaceAnalysis::empty(image_size));
+    };
+    let output = mesher.run(img, &mesh::roi_from_detection(&faces[primary]))?;
+    let mesh = measures::face_mesh(output.landmarks, output.presence);
+    Ok(FaceAnalysis {
+        image_size,
+        faces,
+        primary: Some(primary),
+        mesh,
+    })
 }
 
 /// The directories [`Vision::load_default`] searches, in order.

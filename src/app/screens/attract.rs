@@ -1,104 +1,78 @@
-//! Attract screen: what the booth does, in Chinese and English, the live mirror preview with the
-//! camera's state, and the language toggle.
+//! Attract screen: what the booth does, in Chinese (and English underneath), an idle slideshow of the four
+//! steps driven by the flow's `slide` counter, the big start button, the language toggle and the camera's
+//! state. No live preview here: an idle booth must not repaint for every camera frame (≤ 2 % CPU), and a
+//! passer-by need not see themselves on a public screen before they choose to start.
 
 use egui::{Align, Layout, RichText};
 
-use crate::app::text::{Lang, tr};
-use crate::app::theme::{self, Metrics};
+use super::{View, card, top_bar};
+use crate::app::text::tr;
+use crate::app::theme;
+use crate::app::widgets::buttons::{self, Kind};
+use crate::core::flow::Event;
 
-/// What the person asked for on this screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttractIntent {
-    ToggleLanguage,
-}
+/// The slideshow's texts, one per step of a visit.
+pub const SLIDES: [&str; 4] = [
+    "attract.slide0",
+    "attract.slide1",
+    "attract.slide2",
+    "attract.slide3",
+];
 
-/// The camera as the attract screen shows it.
-pub struct CameraView<'a> {
-    pub preview: Option<&'a egui::TextureHandle>,
-    /// A text key from `app::text` describing the camera state (`camera.demo`, `camera.reconnecting`…),
-    /// or `None` when a real camera is live.
-    pub banner: Option<&'static str>,
-}
-
-/// Draws the attract screen.
-pub fn show(
-    ui: &mut egui::Ui,
-    lang: Lang,
-    metrics: Metrics,
-    show_second: bool,
-    camera: &CameraView<'_>,
-) -> Option<AttractIntent> {
-    let mut intent = None;
-    ui.columns(2, |columns| {
-        intent = texts(&mut columns[0], lang, metrics, show_second);
-        preview(&mut columns[1], lang, metrics, camera);
-    });
-    intent
-}
-
-fn texts(
-    ui: &mut egui::Ui,
-    lang: Lang,
-    metrics: Metrics,
-    show_second: bool,
-) -> Option<AttractIntent> {
-    let mut intent = None;
+/// Draws the attract screen at slide `slide` (the flow counts up; the screen shows `slide % SLIDES`).
+pub fn show(ui: &mut egui::Ui, slide: u32, view: &View<'_>) -> Option<Event> {
+    let metrics = view.metrics;
+    let mut event = top_bar(ui, view, false);
     ui.with_layout(Layout::top_down(Align::Center), |ui| {
-        ui.add_space(metrics.spacing() * 3.0);
+        ui.add_space(metrics.spacing());
         ui.label(
-            RichText::new(tr(lang, "attract.title"))
+            RichText::new(tr(view.lang, "attract.title"))
                 .font(metrics.title())
                 .color(theme::PRIMARY),
         );
-        if show_second {
+        if view.show_second {
             ui.label(
-                RichText::new(tr(lang.other(), "attract.title"))
+                RichText::new(tr(view.lang.other(), "attract.title"))
                     .font(metrics.heading())
                     .color(theme::TEXT_SECONDARY),
             );
         }
-        ui.add_space(metrics.spacing() * 2.0);
-        for key in ["attract.line1", "attract.line2", "attract.line3"] {
-            ui.label(RichText::new(tr(lang, key)).font(metrics.body()));
-            if show_second {
+        ui.add_space(metrics.spacing());
+        for key in ["attract.line1", "attract.line2"] {
+            ui.label(RichText::new(tr(view.lang, key)).font(metrics.body()));
+        }
+        ui.add_space(metrics.spacing());
+        let index = slide as usize % SLIDES.len();
+        card(ui, metrics, |ui| {
+            ui.set_min_width(metrics.button_size().x * 2.0);
+            ui.vertical_centered(|ui| {
                 ui.label(
-                    RichText::new(tr(lang.other(), key))
-                        .font(metrics.secondary())
-                        .color(theme::TEXT_SECONDARY),
+                    RichText::new(tr(view.lang, SLIDES[index]))
+                        .font(metrics.heading())
+                        .color(theme::TEXT),
                 );
-            }
-            ui.add_space(metrics.spacing() * 0.5);
+                if view.show_second {
+                    ui.label(
+                        RichText::new(tr(view.lang.other(), SLIDES[index]))
+                            .font(metrics.secondary())
+                            .color(theme::TEXT_SECONDARY),
+                    );
+                }
+            });
+        });
+        ui.add_space(metrics.spacing() * 1.5);
+        if buttons::big(
+            ui,
+            metrics,
+            tr(view.lang, "attract.start"),
+            Kind::Primary,
+            true,
+        )
+        .clicked()
+        {
+            event = Some(Event::Start);
         }
-        ui.add_space(metrics.spacing() * 2.0);
-        let toggle =
-            egui::Button::new(RichText::new(tr(lang, "language.toggle")).font(metrics.body()))
-                .min_size(metrics.small_button_size());
-        if ui.add(toggle).clicked() {
-            intent = Some(AttractIntent::ToggleLanguage);
-        }
-    });
-    intent
-}
-
-fn preview(ui: &mut egui::Ui, lang: Lang, metrics: Metrics, camera: &CameraView<'_>) {
-    ui.with_layout(Layout::top_down(Align::Center), |ui| {
-        ui.add_space(metrics.spacing() * 3.0);
-        if let Some(texture) = camera.preview {
-            let available = ui.available_size() * theme::PREVIEW_FILL;
-            let size = texture.size_vec2();
-            let scale = (available.x / size.x).min(available.y / size.y);
-            ui.add(
-                egui::Image::new(texture)
-                    .fit_to_exact_size(size * scale)
-                    .corner_radius(metrics.unit),
-            );
-            ui.label(
-                RichText::new(tr(lang, "attract.mirror"))
-                    .font(metrics.secondary())
-                    .color(theme::TEXT_SECONDARY),
-            );
-        }
-        if let Some(key) = camera.banner {
+        if let Some(key) = view.camera.banner {
             ui.add_space(metrics.spacing() * 0.5);
             let colour = if key == "camera.demo" {
                 theme::WARN
@@ -106,10 +80,17 @@ fn preview(ui: &mut egui::Ui, lang: Lang, metrics: Metrics, camera: &CameraView<
                 theme::BAD
             };
             ui.label(
-                RichText::new(tr(lang, key))
+                RichText::new(tr(view.lang, key))
                     .font(metrics.body())
                     .color(colour),
             );
         }
+        ui.add_space(metrics.spacing() * 0.5);
+        ui.label(
+            RichText::new(tr(view.lang, "attract.line3"))
+                .font(metrics.secondary())
+                .color(theme::TEXT_SECONDARY),
+        );
     });
+    event
 }

@@ -206,7 +206,10 @@ fn desk_reply(
                 page_size: QUEUE_PAGE_SIZE,
             });
         }
-        Reply::LoggedIn(_) | Reply::LoggedOut | Reply::Failed { .. } => {}
+        Reply::PrintJobsSettled(_)
+        | Reply::LoggedIn(_)
+        | Reply::LoggedOut
+        | Reply::Failed { .. } => {}
     }
     follow
 }

@@ -18,7 +18,7 @@ mod stats;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 
@@ -26,6 +26,8 @@ use super::text::{Lang, tr};
 use super::theme;
 use crate::config::KioskConfig;
 use crate::core::record::{ReasonCatalog, ReasonText, RecordError, RecordId, StudentNoRule};
+use crate::print::spool::Spooler;
+use crate::print::{PrinterMonitor, PrinterState};
 use crate::storage::{LockoutPolicy, RosterImportOptions, StorageError, Store};
 pub use state::{Banner, Decision, Desk, LoginForm, PurgeState, StaffIntent, Tab};
 use worker::{Clock, Command, StaffWorker, WorkerSettings};
@@ -46,7 +48,7 @@ pub enum StaffError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Invalid(#[from] RecordError),
-    #[error("cannot start the staff-io worker thread")]
+    #[error("cannot start a staff station thread")]
     Spawn(#[source] std::io::Error),
     #[error("the station is still working on earlier requests; try again in a moment")]
     Busy,
@@ -59,6 +61,8 @@ pub enum StaffError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot settle the print jobs left unfinished: {0}")]
+    Settle(String),
     #[error("unknown profile {0:?}")]
     UnknownProfile(String),
     #[error(
@@ -156,6 +160,10 @@ pub struct StaffApp {
     /// A Logout was sent because nobody used the desk.
     idle_logout: bool,
     worker: StaffWorker,
+    /// Polls the configured printer on its own thread (`None`: no printer at this station).
+    printer: Option<PrinterMonitor>,
+    /// The UI context, for the printer monitor to wake the station.
+    repaint: Arc<OnceLock<egui::Context>>,
 }
 
 impl StaffApp {
@@ -201,7 +209,39 @@ impl StaffApp {
             last_activity_unix_s: 0,
             idle_logout: false,
             worker,
+            printer: None,
+            repaint: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// Shows `spooler`'s printer state in the top bar, polled every `interval` on the
+    /// `printer-monitor` thread, and settles the print jobs a crash left unfinished (on the worker).
+    pub fn with_printer(
+        mut self,
+        spooler: Arc<dyn Spooler>,
+        interval: std::time::Duration,
+    ) -> Result<Self, StaffError> {
+        self.send(Command::SettlePrintJobs(worker::SharedSpooler(Arc::clone(
+            &spooler,
+        ))));
+        let repaint = Arc::clone(&self.repaint);
+        let monitor = PrinterMonitor::spawn(
+            spooler,
+            interval,
+            Box::new(move || {
+                if let Some(ctx) = repaint.get() {
+                    ctx.request_repaint();
+                }
+            }),
+        )
+        .map_err(StaffError::Spawn)?;
+        self.printer = Some(monitor);
+        Ok(self)
+    }
+
+    /// The printer state shown in the top bar.
+    pub fn printer_state(&self) -> Option<PrinterState> {
+        self.printer.as_ref().and_then(PrinterMonitor::state)
     }
 
     pub fn lang(&self) -> Lang {
@@ -241,6 +281,9 @@ impl StaffApp {
     /// Drains the worker, then draws the station and applies what the person asked for.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.worker.attach(ui.ctx());
+        if self.repaint.get().is_none() {
+            let _ = self.repaint.set(ui.ctx().clone());
+        }
         for reply in self.worker.drain() {
             self.in_flight = self.in_flight.saturating_sub(1);
             self.apply_reply(ui.ctx(), reply);
@@ -305,6 +348,7 @@ impl StaffApp {
                     photo: self.images.photo.as_ref(),
                     original: self.images.original.as_ref(),
                     busy,
+                    printer: self.printer.as_ref().and_then(PrinterMonitor::state),
                 };
                 intents.extend(review::top_bar(ui, &view, desk, self.banner.as_ref()));
                 match desk.tab {
@@ -377,7 +421,17 @@ pub fn run_staff(config: KioskConfig, data_dir: &Path) -> anyhow::Result<()> {
     let database = data_dir.join(&config.storage.database_file);
     let store = Store::open(&database)
         .with_context(|| format!("cannot open the records database {}", database.display()))?;
-    let app = StaffApp::new(config, store, StaffOptions::system())?;
+    let printer = config.print.printer.clone();
+    let mut app = StaffApp::new(config, store, StaffOptions::system())?;
+    if let Some(printer) = printer {
+        let spooler =
+            crate::print::cups::CupsSpooler::new(&crate::print::cups::cups_server(), &printer)
+                .with_context(|| format!("print.printer {printer:?}"))?;
+        app = app.with_printer(
+            Arc::new(spooler),
+            crate::print::monitor::DEFAULT_POLL_INTERVAL,
+        )?;
+    }
     let viewport = egui::ViewportBuilder::default()
         .with_title(tr(app.lang(), "staff.window_title"))
         .with_inner_size([1440.0, 900.0])

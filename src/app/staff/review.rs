@@ -22,6 +22,8 @@ pub struct View<'a> {
     pub photo: Option<&'a egui::TextureHandle>,
     pub original: Option<&'a egui::TextureHandle>,
     pub busy: bool,
+    /// The printer's latest state; `None` without a printer or before the first answer.
+    pub printer: Option<crate::print::PrinterState>,
 }
 
 /// Shortcuts, read only while no text field has the keyboard.
@@ -94,6 +96,19 @@ pub fn top_bar(
                 }
                 if view.busy {
                     ui.spinner();
+                }
+                if let Some(state) = view.printer {
+                    let described = match lang {
+                        Lang::Zh => state.describe_zh(),
+                        Lang::En => state.describe_en(),
+                    };
+                    let colour = if state.can_print() {
+                        theme::GOOD
+                    } else {
+                        theme::BAD
+                    };
+                    let text = tr(lang, "staff.printer").replace("{state}", described);
+                    ui.label(RichText::new(text).color(colour));
                 }
                 ui.add(
                     egui::Label::new(format!(

@@ -20,6 +20,8 @@ use crate::storage::{
 
 use super::StaffError;
 use super::rerender::{RenderSettings, Renderer, RerenderDone};
+use crate::print::settle_after_restart;
+use crate::print::spool::Spooler;
 
 /// Commands waiting for the worker; a reviewer cannot outrun this by hand, a stuck store shows as "busy".
 const COMMAND_CAPACITY: usize = 32;
@@ -65,8 +67,25 @@ pub enum Command {
         record: RecordId,
         profile: String,
     },
+    /// Settles print jobs a crash left unfinished (start-up; needs no login).
+    SettlePrintJobs(SharedSpooler),
     Stop,
 }
+
+/// The station's spooler, shared with its printer monitor.
+#[derive(Clone)]
+pub struct SharedSpooler(pub Arc<dyn Spooler>);
+
+impl std::fmt::Debug for SharedSpooler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedSpooler")
+            .field(&self.0.printer())
+            .finish()
+    }
+}
+
+/// Who settles print jobs at the station's start-up, in the audit log (no one is logged in yet).
+pub const STATION_ACTOR_NAME: &str = "staff-station";
 
 /// A record ready to show: its detail and its images decoded for upload.
 pub struct LoadedRecord {
@@ -94,6 +113,8 @@ pub enum Reply {
     RosterImported(RosterImportReport),
     Purged(PurgeReport),
     Rerendered(Box<RerenderDone>),
+    /// Print jobs settled at start-up: how many changed state.
+    PrintJobsSettled(usize),
     /// The command failed; the message is shown as is (`{:#}`).
     Failed {
         command: &'static str,
@@ -233,6 +254,14 @@ impl WorkerState {
             self.actor = Some(Actor::Staff(account.to_string()));
             return Ok(Reply::LoggedIn(summary));
         }
+        if let Command::SettlePrintJobs(spooler) = command {
+            let actor = Actor::Staff(STATION_ACTOR_NAME.to_owned());
+            let settled = settle_after_restart(&mut self.store, &spooler.0, &actor, now_unix_s)
+                .map_err(|error| StaffError::Settle(format!("{error:#}")))?;
+            return Ok(Reply::PrintJobsSettled(
+                settled.iter().filter(|job| job.now.is_some()).count(),
+            ));
+        }
         if let Command::Logout = command {
             self.actor = None;
             return Ok(Reply::LoggedOut);
@@ -285,7 +314,10 @@ impl WorkerState {
                     now_unix_s,
                 )?))
             }
-            Command::Login { .. } | Command::Logout | Command::Stop => {
+            Command::Login { .. }
+            | Command::Logout
+            | Command::SettlePrintJobs(_)
+            | Command::Stop => {
                 return Err(StaffError::WorkerGone);
             }
         })
@@ -319,6 +351,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::ImportRoster { .. } => "import roster",
         Command::PurgeOriginals { .. } => "purge originals",
         Command::Rerender { .. } => "re-render",
+        Command::SettlePrintJobs(_) => "settle print jobs",
         Command::Stop => "stop",
     }
 }

@@ -1,0 +1,153 @@
+//! Pose screen: the live MIRRORED preview fills the screen, the profile's pose guide (head outline,
+//! eye-line band, shoulder line) is drawn over it in preview coordinates, the debounced hint shows big
+//! with arrows, and the capture button carries a ring that fills while the auto-shutter holds.
+
+use std::f32::consts::TAU;
+
+use egui::{Align, Layout, Rect, RichText, Shape, Stroke, UiBuilder, pos2, vec2};
+
+use super::{View, top_bar};
+use crate::app::theme;
+use crate::app::widgets::buttons::{self, Kind};
+use crate::app::widgets::fit_centered;
+use crate::app::widgets::pose_overlay::{self, FrameToScreen, Tone};
+use crate::core::flow::{Event, Hint, PoseNotice, PoseState};
+
+/// Points on the auto-shutter ring (smooth at any size).
+const RING_SEGMENTS: usize = 64;
+
+/// Draws the preview over the whole screen area and returns where the frame landed (for overlays), or
+/// `None` while no frame has arrived (a "waiting" line is drawn instead).
+pub fn preview_backdrop(ui: &mut egui::Ui, view: &View<'_>) -> Option<FrameToScreen> {
+    let area = ui.max_rect();
+    ui.painter().rect_filled(area, 0.0, theme::PREVIEW_BACKDROP);
+    let Some(texture) = view.camera.preview else {
+        let font = view.metrics.body();
+        banner_text(ui, view, view.text("pose.waiting"), font, area.center().y);
+        return None;
+    };
+    let image_rect = fit_centered(area, texture.size_vec2());
+    egui::Image::new(texture).paint_at(ui, image_rect);
+    Some(FrameToScreen {
+        image_rect,
+        mirrored: view.camera.mirrored,
+    })
+}
+
+/// A line of text on a dark band across the preview, centred at `y` (a real label, so screen readers
+/// and the UI tests see it).
+pub fn banner_text(ui: &mut egui::Ui, view: &View<'_>, text: &str, font: egui::FontId, y: f32) {
+    let pad = view.metrics.spacing() * 0.5;
+    let height = font.size * 2.0 + pad * 2.0;
+    let area = ui.max_rect();
+    let strip = Rect::from_x_y_ranges(area.x_range(), y - height / 2.0..=y + height / 2.0);
+    let builder = UiBuilder::new()
+        .max_rect(strip)
+        .layout(Layout::top_down(Align::Center));
+    ui.scope_builder(builder, |ui| {
+        egui::Frame::new()
+            .fill(theme::OVERLAY_SHADE)
+            .corner_radius(view.metrics.rounding())
+            .inner_margin(egui::Margin::symmetric(
+                (pad * 2.0).min(f32::from(i8::MAX)) as i8,
+                pad.min(f32::from(i8::MAX)) as i8,
+            ))
+            .show(ui, |ui| {
+                ui.label(RichText::new(text).font(font).color(theme::ON_DARK));
+            });
+    });
+}
+
+/// Draws the pose screen.
+pub fn show(ui: &mut egui::Ui, state: &PoseState, view: &View<'_>) -> Option<Event> {
+    let metrics = view.metrics;
+    let area = ui.max_rect();
+    let map = preview_backdrop(ui, view);
+    let tone = if state.green_since.is_some() {
+        Tone::Ready
+    } else if state.face_present {
+        Tone::Adjust
+    } else {
+        Tone::Idle
+    };
+    if let (Some(map), Some(guide)) = (map, view.guide.as_ref()) {
+        pose_overlay::paint_guide(ui.painter(), map, guide, view.face.as_ref(), tone, metrics);
+        if let Some(hint) = state.hint() {
+            pose_overlay::paint_arrows(ui.painter(), map, guide, hint, metrics);
+        }
+    }
+    // The message: the notice after a failed shot, else the hint, else "hold still" when all is green.
+    let message = match (state.notice, state.hint(), tone) {
+        (_, Some(hint), _) => Some(hint_text(hint, view)),
+        (Some(PoseNotice::CaptureFailed | PoseNotice::ProcessingFailed), None, _) => {
+            Some(view.text("pose.retry"))
+        }
+        (None, None, Tone::Ready) => Some(view.text("pose.ready")),
+        (None, None, _) => Some(view.text("pose.title")),
+    };
+    if let Some(message) = message {
+        banner_text(
+            ui,
+            view,
+            message,
+            metrics.hint(),
+            area.top() + metrics.spacing() * 5.0,
+        );
+    }
+    let mut event = None;
+    ui.scope_builder(
+        UiBuilder::new().max_rect(area.shrink(metrics.spacing() * 0.5)),
+        |ui| {
+            event = top_bar(ui, view, true);
+        },
+    );
+    // The capture button, bottom centre, with the auto-shutter ring around it.
+    let button_size = metrics.button_size();
+    let button_rect = Rect::from_center_size(
+        pos2(
+            area.center().x,
+            area.bottom() - metrics.spacing() - button_size.y / 2.0,
+        ),
+        button_size,
+    );
+    let progress = state.shutter_progress(view.now, view.settings.auto_shutter_hold);
+    if view.settings.auto_shutter && progress > 0.0 {
+        paint_ring(
+            ui,
+            button_rect.expand(metrics.spacing() * 0.4),
+            progress,
+            metrics.guide_stroke(),
+        );
+    }
+    let builder = UiBuilder::new().max_rect(button_rect).layout(
+        Layout::centered_and_justified(egui::Direction::TopDown).with_cross_align(Align::Center),
+    );
+    ui.scope_builder(builder, |ui| {
+        if buttons::big(ui, metrics, view.text("pose.capture"), Kind::Primary, true).clicked() {
+            event = Some(Event::CaptureButton);
+        }
+    });
+    event
+}
+
+fn hint_text(hint: Hint, view: &View<'_>) -> &'static str {
+    match view.lang {
+        crate::app::text::Lang::Zh => hint.zh(),
+        crate::app::text::Lang::En => hint.en(),
+    }
+}
+
+/// An arc around `rect` filled clockwise from the top to `progress` (0..=1).
+fn paint_ring(ui: &egui::Ui, rect: Rect, progress: f32, width: f32) {
+    let centre = rect.center();
+    let radius = rect.size() / 2.0;
+    let steps = ((RING_SEGMENTS as f32) * progress).ceil().max(1.0) as usize;
+    let points: Vec<_> = (0..=steps)
+        .map(|i| {
+            let angle = -TAU / 4.0 + TAU * progress * (i as f32 / steps as f32);
+            centre + vec2(angle.cos() * radius.x, angle.sin() * radius.y)
+        })
+        .collect();
+    ui.painter()
+        .add(Shape::line(points, Stroke::new(width, theme::GUIDE_OK)));
+}
