@@ -147,3 +147,50 @@ fn a_configured_printer_is_polled_but_pending_records_are_not_offered_for_printi
     assert!(spooler.submitted().is_empty());
     assert!(rig.booth.flow().faults().is_empty());
 }
+
+#[test]
+fn the_live_checks_report_the_face_in_camera_pixels() {
+    let mut rig = Rig::new(Source::Fake(fake_camera(GOOD, Vec::new())));
+    rig.reach_pose(STUDENT_NO);
+    rig.wait_for("a live face", |booth| booth.live_face().is_some());
+    let face = rig.booth.live_face().expect("face");
+    assert_eq!((face.frame.width, face.frame.height), (1350, 1350));
+    for eye in [face.right_eye, face.left_eye] {
+        assert!(
+            eye.x > face.bbox.x
+                && eye.x < face.bbox.x + face.bbox.width
+                && eye.y > face.bbox.y
+                && eye.y < face.bbox.y + face.bbox.height,
+            "eye {eye:?} outside the face box {:?}",
+            face.bbox
+        );
+    }
+    // The subject's right eye is on the image's left (the camera faces them).
+    assert!(face.right_eye.x < face.left_eye.x);
+    let guide = rig.booth.guide();
+    assert!(guide.eye_line_top < guide.eye_line_bottom);
+    assert!(guide.head.radius_x > 0.0 && guide.head.radius_y > 0.0);
+}
+
+#[test]
+fn a_turned_head_gets_a_hint_and_no_auto_shutter() {
+    let camera = fake_camera("bad_interfaces_013_head_turned.jpg", Vec::new());
+    let mut rig = Rig::new(Source::Fake(camera));
+    rig.reach_pose(STUDENT_NO);
+    rig.wait_for(
+        "a hint to hold",
+        |booth| matches!(booth.flow().screen(), Screen::Pose(pose) if pose.hint().is_some()),
+    );
+    let Screen::Pose(pose) = rig.screen() else {
+        unreachable!()
+    };
+    let hint = pose.hint().expect("hint");
+    assert!(pose.face_present, "the face is seen, only badly posed");
+    assert!(pose.green_since.is_none(), "hint {hint:?} but all green");
+    // Well past the auto-shutter hold: still posing.
+    let results = rig.booth.diagnostics().live_results;
+    rig.wait_for("more live results", |booth| {
+        booth.diagnostics().live_results >= results + 3
+    });
+    assert_eq!(rig.screen().name(), "pose");
+}

@@ -53,7 +53,7 @@ use worker::WorkerThread;
 pub type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// A live face older than this is not drawn (the student has moved on or the checks stopped).
-const LIVE_FACE_STALE: Duration = Duration::from_millis(600);
+const LIVE_FACE_STALE: Duration = Duration::from_secs(1);
 
 /// Everything the booth is built from.
 pub struct BoothParts {
