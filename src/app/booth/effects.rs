@@ -145,6 +145,7 @@ impl Booth {
             return refuse(self, "the session has no capture");
         };
         if data.demo {
+            self.demo_saves_refused += 1;
             return refuse(self, "the capture came from the demo camera");
         }
         let (Some(original), Some(photo)) = (data.capture.clone(), data.processed.clone()) else {

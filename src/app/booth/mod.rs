@@ -111,6 +111,7 @@ pub struct Booth {
     last_processing_ms: Option<u64>,
     live_results: u64,
     records_saved: u64,
+    demo_saves_refused: u64,
 }
 
 impl Booth {
@@ -195,6 +196,7 @@ impl Booth {
             last_processing_ms: None,
             live_results: 0,
             records_saved: 0,
+            demo_saves_refused: 0,
         })
     }
 
@@ -302,6 +304,7 @@ impl Booth {
             live_results: self.live_results,
             sessions_held: self.sessions.len(),
             records_saved: self.records_saved,
+            demo_saves_refused: self.demo_saves_refused,
             printer: self.printer,
         }
     }

@@ -120,5 +120,7 @@ pub struct BoothDiagnostics {
     pub sessions_held: usize,
     /// Records saved since start.
     pub records_saved: u64,
+    /// Saves refused because the capture came from the demo source (never anyone's photo).
+    pub demo_saves_refused: u64,
     pub printer: PrinterView,
 }
