@@ -149,6 +149,18 @@ pub struct ExportSummary {
     pub destination: PathBuf,
     pub files: Vec<ExportedFile>,
     pub zip: Option<PathBuf>,
+    /// Records the file name template cannot name (no ID number on the roster for `{id_number}`):
+    /// left out of the batch, still approved, exported by a later batch once the roster has the value.
+    pub skipped: Vec<SkippedRecord>,
+}
+
+/// A record left out of a batch, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRecord {
+    pub record_id: RecordId,
+    pub student_no: String,
+    /// The template field the record lacks.
+    pub missing: Field,
 }
 
 /// Progress for the staff screen: `done` of `total` photos written.
@@ -183,25 +195,32 @@ fn promised_extension(template: &NameTemplate) -> Option<&'static str> {
     }
 }
 
-/// Checks every candidate has the template's fields before anything is written.
-fn check_fields(
+/// Splits the candidates into those the template can name and those it cannot (a missing field is
+/// never written as "None.jpg").
+fn split_nameable(
     template: &NameTemplate,
-    candidates: &[ExportCandidate],
-) -> Result<(), ExportError> {
-    for field in template.fields() {
-        let lacking: Vec<String> = candidates
-            .iter()
-            .filter(|c| template.render(&values_of(c)).err() == Some(field))
-            .map(|c| c.student_no.clone())
-            .collect();
-        if !lacking.is_empty() {
-            return Err(ExportError::MissingField {
-                field,
-                student_nos: lacking,
-            });
+    candidates: Vec<ExportCandidate>,
+) -> (Vec<ExportCandidate>, Vec<SkippedRecord>) {
+    let mut nameable = Vec::with_capacity(candidates.len());
+    let mut skipped = Vec::new();
+    for candidate in candidates {
+        match template.render(&values_of(&candidate)) {
+            Ok(_) => nameable.push(candidate),
+            Err(missing) => {
+                tracing::warn!(
+                    record = candidate.record_id.0,
+                    field = missing.key(),
+                    "record skipped: the export file name needs a value it lacks"
+                );
+                skipped.push(SkippedRecord {
+                    record_id: candidate.record_id,
+                    student_no: candidate.student_no,
+                    missing,
+                });
+            }
         }
     }
-    Ok(())
+    (nameable, skipped)
 }
 
 fn values_of(candidate: &ExportCandidate) -> NameValues<'_> {
@@ -224,15 +243,16 @@ pub fn export(
     if let Some(profile) = &options.query.profile {
         candidates.retain(|c| &c.profile == profile);
     }
+    let (candidates, skipped) = split_nameable(&options.template, candidates);
     if candidates.is_empty() {
         return Ok(ExportSummary {
             batch_id: None,
             destination: options.destination.clone(),
             files: Vec::new(),
             zip: None,
+            skipped,
         });
     }
-    check_fields(&options.template, &candidates)?;
     let staging = Staging::begin(&options.destination, options.durable)?;
     let mut unique = UniqueNames::new();
     let mut files = Vec::with_capacity(candidates.len());
@@ -292,6 +312,7 @@ pub fn export(
         zip: zip_name.map(|name| destination.join(name)),
         destination,
         files: batch.files,
+        skipped,
     })
 }
 

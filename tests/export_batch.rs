@@ -249,14 +249,36 @@ fn zip_holds_the_photos_and_manifests_and_names_need_their_fields() {
         .unwrap();
     assert_eq!(inside, photo_bytes(2));
 
-    // {id_number} names need every record to have one; nothing is written otherwise.
+    // {id_number} names need an ID number: records without one are reported and skipped, never
+    // written as "None.jpg"; with none left, no folder is made.
     let mut chsi = options(root.path().join("chsi"));
     chsi.template = NameTemplate::parse("{id_number}.jpg").unwrap();
     chsi.query.again = true;
-    let error = export(&mut source, &chsi, &mut |_| {}).unwrap_err();
-    assert!(matches!(error, ExportError::MissingField { .. }), "{error}");
-    assert!(error.to_string().contains("1001, 1002"), "{error}");
+    let summary = export(&mut source, &chsi, &mut |_| {}).unwrap();
+    assert_eq!(summary.batch_id, None);
+    let skipped: Vec<&str> = summary
+        .skipped
+        .iter()
+        .map(|s| s.student_no.as_str())
+        .collect();
+    assert_eq!(skipped, ["1001", "1002"]);
     assert!(!root.path().join("chsi").exists());
+
+    // One record gains an ID number: it alone is exported under it, the other is skipped.
+    source.records[1].id_number = Some("11010519491231002X".into());
+    let summary = export(&mut source, &chsi, &mut |_| {}).unwrap();
+    assert!(summary.batch_id.is_some());
+    assert_eq!(
+        files_in(&root.path().join("chsi")),
+        BTreeSet::from([
+            "11010519491231002X.jpg".to_owned(),
+            "manifest.csv".to_owned(),
+            "manifest.json".to_owned()
+        ])
+    );
+    assert_eq!(summary.skipped.len(), 1);
+    assert_eq!(summary.skipped[0].student_no, "1001");
+    assert_eq!(summary.skipped[0].missing.key(), "id_number");
 }
 
 #[test]

@@ -179,7 +179,10 @@ fn the_real_binary_walks_to_the_pose_screen_under_xvfb() {
         Err(e) => panic!("tempdir: {e}"),
     };
     let config = dir.path().join("kiosk.toml");
-    assert!(std::fs::write(&config, "[camera]\nsource = \"demo\"\n").is_ok());
+    // No auto-shutter: the booth must still be on the Pose screen when the screenshot is taken.
+    let toml =
+        "[camera]\nsource = \"demo\"\nwatchdog_ms = 10000\n[capture]\nauto_shutter = false\n";
+    assert!(std::fs::write(&config, toml).is_ok());
     let log = dir.path().join("booth.log");
     let Ok(log_file) = std::fs::File::create(&log) else {
         panic!("log file")
@@ -206,10 +209,20 @@ fn the_real_binary_walks_to_the_pose_screen_under_xvfb() {
     wait_for_window(&display, &mut booth, &log);
 
     // The model: the same screens at the same size, to learn where the buttons are.
-    let mut model = kiosk(&KioskConfig::default(), Vec::new());
-    let tap = |model: &mut Kiosk, label: &str| {
+    let mut model = kiosk(&KioskConfig::default());
+    // IDBOOTH_E2E_SHOTS=DIR keeps a screenshot after every tap (for looking at the screens by hand).
+    let shots = std::env::var_os("IDBOOTH_E2E_SHOTS").map(PathBuf::from);
+    let mut taps = 0;
+    if let Some(dir) = &shots {
+        screenshot(&display, &dir.join("step00.png"));
+    }
+    let mut tap = |model: &mut Kiosk, label: &str| {
         click_at(&display, centre_of(model, label));
         model.tap_label(label);
+        if let Some(dir) = &shots {
+            taps += 1;
+            screenshot(&display, &dir.join(format!("step{taps:02}.png")));
+        }
     };
     let start = model.text("attract.start");
     tap(&mut model, &start);
@@ -261,4 +274,13 @@ fn the_real_binary_walks_to_the_pose_screen_under_xvfb() {
         booth.0.try_wait().is_ok_and(|s| s.is_none()),
         "the booth is still running"
     );
+    if let Some(dir) = &shots {
+        // For looking at the later screens by hand: shoot, then a screenshot every two seconds.
+        let capture = model.text("pose.capture");
+        click_at(&display, centre_of(&model, &capture));
+        for n in 0..8 {
+            std::thread::sleep(Duration::from_secs(2));
+            screenshot(&display, &dir.join(format!("after{n:02}.png")));
+        }
+    }
 }

@@ -10,12 +10,12 @@ use std::time::Duration;
 use idbooth::camera::FakeStep;
 use idbooth::config::KioskConfig;
 use idbooth::core::record::RecordStatus;
-use kiosk_support::{Kiosk, kiosk};
+use kiosk_support::{Kiosk, fast_camera_settings, kiosk, kiosk_with};
 
 const STUDENT_NO: &str = "20250001";
 
 fn booth() -> Kiosk {
-    kiosk(&KioskConfig::default(), Vec::new())
+    kiosk(&KioskConfig::default())
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn camera_lost_shows_failsafe_and_recovers_by_itself() {
             after: Duration::from_secs(3),
         },
     ];
-    let mut k = kiosk(&KioskConfig::default(), script);
+    let mut k = kiosk_with(&KioskConfig::default(), script, fast_camera_settings());
     k.wait_for_screen("failsafe");
     assert!(k.shows(&k.text("failsafe.title")));
     // The cause is named in the student's language.

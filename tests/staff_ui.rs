@@ -51,7 +51,7 @@ struct Station {
     harness: Harness<'static, StaffApp>,
     clock: Arc<AtomicI64>,
     database: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn open(path: &Path) -> Store {
@@ -167,7 +167,7 @@ fn station(
         harness,
         clock,
         database,
-        _dir: dir,
+        dir,
     };
     // A station with a printer settles the print log first; the login button waits for it.
     station.settle();
@@ -974,4 +974,70 @@ fn print_jobs_a_crash_left_queued_are_settled_when_the_station_starts() {
         "{}",
         job.error
     );
+}
+
+#[test]
+fn the_admin_tab_exports_approved_photos_and_shows_the_batch() {
+    let mut station = seeded(|store| {
+        for id in [1, 2] {
+            if let Err(e) = store.approve(RecordId(id), &Actor::Cli, T0 + 300) {
+                panic!("approve: {e:#}");
+            }
+        }
+    });
+    let folder = station.dir.path().join("批次 2025-09");
+    station.login(PIN);
+    station.click("staff.tab_admin");
+    // Without a folder nothing runs.
+    station.click("staff.export_run");
+    let missing = station.text("staff.export_folder_missing");
+    assert_eq!(
+        station.harness.state().banner(),
+        Some(&Banner::Bad(missing))
+    );
+    station.type_into("staff.export_folder", &folder.display().to_string());
+    station.click("staff.export_run");
+    let Some(result) = station.desk().export.result.clone() else {
+        panic!("no export result: {:?}", station.harness.state().banner())
+    };
+    assert_eq!(result.photos, 2);
+    assert!(result.skipped.is_empty());
+    assert_eq!(result.folder, folder);
+    let mut files: Vec<String> = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) => panic!("{}: {e}", folder.display()),
+    };
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "2025000001.jpg",
+            "2025000002.jpg",
+            "manifest.csv",
+            "manifest.json"
+        ]
+    );
+    assert_eq!(station.status(RecordId(1)), RecordStatus::Exported);
+    let Some(batch) = result.batch else {
+        panic!("a batch id")
+    };
+    let done = station
+        .text("staff.export_done")
+        .replace("{batch}", &batch.to_string())
+        .replace("{n}", "2")
+        .replace("{folder}", &folder.display().to_string());
+    // In the banner and under the form.
+    assert_eq!(station.harness.query_all_by_label(&done).count(), 2);
+    // A second export finds nothing new and makes no folder.
+    let second = station.dir.path().join("again");
+    station.type_into("staff.export_folder", &second.display().to_string());
+    station.click("staff.export_run");
+    assert_eq!(
+        station.desk().export.result.as_ref().map(|r| r.batch),
+        Some(None)
+    );
+    assert!(!second.exists());
 }

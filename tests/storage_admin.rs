@@ -489,3 +489,66 @@ fn export_batches_are_all_or_nothing_and_list_what_is_left() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn roster_id_numbers_are_checked_kept_and_exported_under_the_chsi_template() -> TestResult {
+    let (dir, mut store) = temp_store()?;
+    // A typo in the check character refuses the file; an empty cell is fine (the number is optional).
+    let bad = "学号,姓名,身份证号\n20240001,张三,110105194912310021\n20240002,李四,\n";
+    let report = store.import_roster(bad.as_bytes(), &options(), &Actor::Cli, T0)?;
+    assert!(!report.committed);
+    assert_eq!(report.bad_rows.len(), 1);
+    assert_eq!(report.bad_rows[0].line, 2);
+    assert!(
+        report.bad_rows[0].message.contains("check character"),
+        "{:?}",
+        report.bad_rows
+    );
+
+    let good = "学号,姓名,身份证号\n20240001,张三,11010519491231002x\n20240002,李四,\n";
+    assert!(
+        store
+            .import_roster(good.as_bytes(), &options(), &Actor::Cli, T0)?
+            .committed
+    );
+    let zhang = student("20240001");
+    assert_eq!(
+        store.roster_id_number(&zhang)?.map(|n| n.to_string()),
+        Some("11010519491231002X".to_owned())
+    );
+    assert_eq!(store.roster_id_number(&student("20240002"))?, None);
+    // A later file without the column keeps the number.
+    let names_only = "学号,姓名\n20240001,张三丰\n";
+    store.import_roster(names_only.as_bytes(), &options(), &Actor::Cli, T0 + 1)?;
+    assert!(store.roster_id_number(&zhang)?.is_some());
+
+    // Both approved: under {id_number}.jpg the student with a number is exported, the other skipped.
+    for number in ["20240001", "20240002"] {
+        let id = store.create_submission(&submission(number), &capture(0, number), &booth(), T0)?;
+        store.approve(id, &staff(), T0 + 10)?;
+        assert_eq!(
+            store.get(id)?.summary.record.approved_at_unix_s,
+            Some(T0 + 10)
+        );
+    }
+    let options = idbooth::export::ExportOptions {
+        destination: dir.path().join("chsi"),
+        template: idbooth::export::NameTemplate::parse("{id_number}.jpg")?,
+        query: idbooth::export::ExportQuery::default(),
+        zip: false,
+        durable: false,
+    };
+    let mut source = idbooth::export::StoreExport::new(&mut store, staff(), T0 + 20);
+    let summary = idbooth::export::export(&mut source, &options, &mut |_| {})?;
+    let files: Vec<&str> = summary
+        .files
+        .iter()
+        .map(|f| f.entry.file.as_str())
+        .collect();
+    assert_eq!(files, ["11010519491231002X.jpg"]);
+    assert_eq!(summary.skipped.len(), 1);
+    assert_eq!(summary.skipped[0].student_no, "20240002");
+    let manifest = std::fs::read_to_string(dir.path().join("chsi/manifest.csv"))?;
+    assert!(manifest.contains("2025-09-02T17:30:10Z"), "{manifest}");
+    Ok(())
+}

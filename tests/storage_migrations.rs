@@ -155,3 +155,28 @@ fn reopening_keeps_data_and_a_newer_database_is_refused() -> TestResult {
     ));
     Ok(())
 }
+
+#[test]
+fn approval_times_an_older_build_left_empty_are_filled_from_the_audit_log() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("v3.sqlite");
+    {
+        let mut conn = rusqlite::Connection::open(&path)?;
+        schema::migrate_to(&mut conn, 3)?;
+        seed_at_version(&conn, 3)?;
+        // Approved by an older build that recorded the approval only in the audit log.
+        conn.execute_batch(
+            "UPDATE records SET status = 'approved', approved_at = NULL WHERE id = 1;
+             INSERT INTO audit (at, actor_kind, actor_name, action, record_id, from_status, to_status)
+                 VALUES (20, 'staff', 'old.hand', 'approved', 1, 'pending_review', 'approved');",
+        )?;
+    }
+    let store = Store::open(&path)?;
+    let record = store.get(RecordId(1))?.summary.record;
+    assert_eq!(record.approved_at_unix_s, Some(20));
+    assert_eq!(
+        store.roster_id_number(&storage_support::student("20230001"))?,
+        None
+    );
+    Ok(())
+}

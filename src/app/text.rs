@@ -161,6 +161,50 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("staff.rerender", "重新生成", "Re-render"),
     ("staff.printer", "{state}", "Printer: {state}"),
     (
+        "staff.export_title",
+        "导出到校园卡系统",
+        "Export to the campus-card system",
+    ),
+    ("staff.export_folder", "导出文件夹", "Export folder"),
+    ("staff.export_profile", "规格", "Profile"),
+    ("staff.export_all_profiles", "全部规格", "All profiles"),
+    (
+        "staff.export_since",
+        "审核通过日期不早于",
+        "Approved on or after",
+    ),
+    (
+        "staff.export_again",
+        "包括已导出的照片",
+        "Include photos exported before",
+    ),
+    ("staff.export_run", "导出", "Export"),
+    (
+        "staff.export_done",
+        "批次 {batch}：{n} 张照片已导出到 {folder}",
+        "Batch {batch}: {n} photos exported to {folder}",
+    ),
+    (
+        "staff.export_nothing",
+        "没有可导出的照片（已导出的需勾选“包括已导出的照片”）",
+        "Nothing to export (tick \"Include photos exported before\" for exported ones)",
+    ),
+    (
+        "staff.export_skipped",
+        "跳过 {n} 条记录：文件名模板所需信息缺失（名单中无身份证号等）",
+        "{n} records skipped: the file name template needs a value they lack (no ID number on the roster…)",
+    ),
+    (
+        "staff.export_folder_missing",
+        "请填写导出文件夹",
+        "Type the export folder first",
+    ),
+    (
+        "staff.export_since_bad",
+        "日期格式应为 YYYY-MM-DD",
+        "Write the date as YYYY-MM-DD",
+    ),
+    (
         "staff.rerendered_banner",
         "记录 {id} 已按 {profile} 重新生成，请重新审核",
         "Record {id} re-rendered as {profile}; review it again",

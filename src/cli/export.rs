@@ -91,6 +91,15 @@ pub fn run_export(
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let mut source = StoreExport::new(&mut store, Actor::Cli, now);
     let summary = export(&mut source, &options, &mut |_| {})?;
+    for skipped in &summary.skipped {
+        writeln!(
+            out,
+            "skipped {} (record {}): the file name template needs {{{}}}, which the roster does not have",
+            skipped.student_no,
+            skipped.record_id,
+            skipped.missing.key()
+        )?;
+    }
     let Some(batch) = summary.batch_id else {
         writeln!(
             out,

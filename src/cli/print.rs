@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use clap::ArgGroup;
 
 use crate::cli::records::open_store;
-use crate::config::{self, KioskConfig};
+use crate::config::KioskConfig;
 use crate::core::record::{Actor, RecordId};
 use crate::core::spec::PhotoSpec;
 use crate::print::cups::CupsSpooler;
@@ -56,16 +56,6 @@ pub struct PrintArgs {
     /// Leave out the name and student number under the photos (default: print.caption in kiosk.toml).
     #[arg(long)]
     pub no_caption: bool,
-}
-
-/// The sheet format kiosk.toml names.
-pub fn sheet_kind(layout: config::SheetLayout) -> SheetKind {
-    match layout {
-        config::SheetLayout::SixInch => SheetKind::SixInch,
-        config::SheetLayout::FiveInch => SheetKind::FiveInch,
-        config::SheetLayout::A4 => SheetKind::A4,
-        config::SheetLayout::Single => SheetKind::Single,
-    }
 }
 
 /// The print policy kiosk.toml describes.
@@ -122,9 +112,7 @@ pub fn run_print(
     if args.copies == 0 {
         bail!("--copies must be at least 1");
     }
-    let kind = args
-        .layout
-        .unwrap_or_else(|| sheet_kind(config.print.layout));
+    let kind = args.layout.unwrap_or(config.print.layout);
     let captions = config.print.caption && !args.no_caption;
     let fonts = CaptionFonts::bundled_with_system_fallback()?;
     let printer = args

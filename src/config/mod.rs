@@ -108,25 +108,9 @@ pub struct StorageSection {
     pub keep_originals_days: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SheetLayout {
-    SixInch,
-    FiveInch,
-    A4,
-    Single,
-}
-
-impl SheetLayout {
-    pub fn parse(text: &str) -> Option<SheetLayout> {
-        match text {
-            "six_inch" => Some(Self::SixInch),
-            "five_inch" => Some(Self::FiveInch),
-            "a4" => Some(Self::A4),
-            "single" => Some(Self::Single),
-            _ => None,
-        }
-    }
-}
+/// The sheet format of `print.layout`: the print module's own type (one vocabulary for config, CLI and
+/// layouts), parsed from its key.
+pub use crate::print::layout::SheetKind as SheetLayout;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrintSection {
@@ -423,12 +407,15 @@ impl KioskConfig {
         )?;
 
         let pr = &raw.print;
-        let layout = SheetLayout::parse(&pr.layout);
+        let layout = SheetLayout::ALL
+            .into_iter()
+            .find(|kind| kind.key() == pr.layout);
+        let keys = SheetLayout::ALL.map(|kind| format!("{:?}", kind.key()));
         v.require(
             layout.is_some(),
             "print",
             "layout",
-            "must be \"six_inch\", \"five_inch\", \"a4\" or \"single\"",
+            &format!("must be one of {}", keys.join(", ")),
         )?;
         v.require(
             pr.printer

@@ -6,9 +6,7 @@
 //! column but does not expose it on `Record` yet).
 
 use super::{ExportCandidate, ExportQuery, ExportSource, ExportedBatch, SourceError};
-use crate::core::record::{
-    Actor, AuditAction, ExportBatchId, RecordId, RecordStatus, RecordSummary,
-};
+use crate::core::record::{Actor, ExportBatchId, RecordId, RecordStatus, RecordSummary};
 use crate::storage::{NewExportBatch, NewExportItem, RecordFilter, StorageError, Store};
 
 /// The store as an export source, acting as `actor` at `now_unix_s` when it records a batch.
@@ -41,29 +39,25 @@ fn source_error(error: &StorageError) -> SourceError {
 }
 
 impl StoreExport<'_> {
-    /// When staff last approved the record.
-    fn approved_at(&self, id: RecordId) -> Result<i64, SourceError> {
-        let detail = self.store.get(id).map_err(|error| source_error(&error))?;
-        detail
-            .history
-            .iter()
-            .rev()
-            .find(|entry| entry.action == AuditAction::Approved)
-            .map(|entry| entry.at_unix_s)
-            .ok_or_else(|| {
-                SourceError(format!(
-                    "record {id} is approved but its history has no approval"
-                ))
-            })
-    }
-
     fn candidate(&self, summary: RecordSummary) -> Result<ExportCandidate, SourceError> {
+        let record = &summary.record;
+        let approved_at_unix_s = record.approved_at_unix_s.ok_or_else(|| {
+            SourceError(format!(
+                "record {} is {} but has no approval time",
+                record.id, record.status
+            ))
+        })?;
+        let id_number = self
+            .store
+            .roster_id_number(&record.student_no)
+            .map_err(|error| source_error(&error))?
+            .map(|number| number.as_str().to_owned());
         Ok(ExportCandidate {
-            record_id: summary.record.id,
-            approved_at_unix_s: self.approved_at(summary.record.id)?,
-            student_no: summary.record.student_no.as_str().to_owned(),
+            record_id: record.id,
+            approved_at_unix_s,
+            student_no: record.student_no.as_str().to_owned(),
             name: summary.student_name,
-            id_number: None,
+            id_number,
             profile: summary.record.profile,
         })
     }

@@ -14,6 +14,7 @@
 
 mod commands;
 mod delivery;
+mod id_number;
 mod records;
 mod rerender;
 mod roster;
@@ -38,6 +39,7 @@ pub use delivery::{
     ExportBatch, ExportItem, MAX_COPIES_PER_JOB, NewExportBatch, NewExportItem, NewPrintJob,
     PrintJob,
 };
+pub use id_number::{ID_NUMBER_LEN, IdNumber};
 pub use records::{NewCapture, RecordFilter, Submission};
 pub use rerender::{RerenderOutcome, RerenderSource, Rerendered, status_after_rerender};
 pub use roster::{ColumnMap, RosterField, RosterImportOptions, RosterImportReport, RosterProblem};

@@ -8,6 +8,7 @@ use std::io::Read;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::id_number::IdNumber;
 use super::rows::{self, AuditLine};
 use super::{StorageError, Store};
 use crate::core::record::{Actor, AuditAction, RecordError, RosterEntry, StudentNo, StudentNoRule};
@@ -20,14 +21,17 @@ pub enum RosterField {
     Name,
     Department,
     Eligible,
+    /// The national ID number (optional; checked per GB 11643).
+    IdNumber,
 }
 
 impl RosterField {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::StudentNo,
         Self::Name,
         Self::Department,
         Self::Eligible,
+        Self::IdNumber,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl RosterField {
             Self::Name => "name",
             Self::Department => "department",
             Self::Eligible => "eligible",
+            Self::IdNumber => "id_number",
         }
     }
 
@@ -47,6 +52,13 @@ impl RosterField {
             Self::Name => &["name", "姓名"],
             Self::Department => &["department", "院系", "学院", "dept"],
             Self::Eligible => &["eligible", "资格", "是否有效"],
+            Self::IdNumber => &[
+                "id_number",
+                "身份证号",
+                "身份证号码",
+                "公民身份号码",
+                "证件号码",
+            ],
         }
     }
 }
@@ -119,6 +131,7 @@ struct Columns {
     name: usize,
     department: Option<usize>,
     eligible: Option<usize>,
+    id_number: Option<usize>,
 }
 
 fn resolve_columns(
@@ -167,6 +180,7 @@ fn resolve_columns(
         name: required(RosterField::Name)?,
         department: found.get(&RosterField::Department).copied(),
         eligible: found.get(&RosterField::Eligible).copied(),
+        id_number: found.get(&RosterField::IdNumber).copied(),
     })
 }
 
@@ -178,11 +192,18 @@ fn parse_eligible(text: &str) -> Option<bool> {
     }
 }
 
+/// A roster row: the entry and the optional national ID number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RosterRow {
+    entry: RosterEntry,
+    id_number: Option<IdNumber>,
+}
+
 fn parse_row(
     record: &csv::StringRecord,
     columns: &Columns,
     rule: StudentNoRule,
-) -> Result<RosterEntry, String> {
+) -> Result<RosterRow, String> {
     let cell = |index: usize| record.get(index).unwrap_or("");
     let student_no = StudentNo::parse(cell(columns.student_no), rule).map_err(|e| e.to_string())?;
     let department = columns.department.map_or("", cell);
@@ -195,14 +216,19 @@ fn parse_row(
             )
         })?,
     };
-    RosterEntry::new(student_no, cell(columns.name), department, eligible)
-        .map_err(|e: RecordError| e.to_string())
+    let id_number = match columns.id_number.map(cell).map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(IdNumber::parse(text)?),
+    };
+    let entry = RosterEntry::new(student_no, cell(columns.name), department, eligible)
+        .map_err(|e: RecordError| e.to_string())?;
+    Ok(RosterRow { entry, id_number })
 }
 
 /// Parsed rows (with their lines) and problems, before anything is written.
 struct ParsedRoster {
     rows_read: u64,
-    entries: Vec<RosterEntry>,
+    entries: Vec<RosterRow>,
     problems: Vec<RosterProblem>,
 }
 
@@ -253,14 +279,16 @@ fn parse_roster(
         let line = record.position().map_or(0, csv::Position::line);
         match parse_row(&record, &columns, options.rule) {
             Err(message) => parsed.problems.push(RosterProblem { line, message }),
-            Ok(entry) => {
-                if let Some(first) = first_line.get(&entry.student_no) {
-                    let message =
-                        format!("student {} is already on line {first}", entry.student_no);
+            Ok(row) => {
+                if let Some(first) = first_line.get(&row.entry.student_no) {
+                    let message = format!(
+                        "student {} is already on line {first}",
+                        row.entry.student_no
+                    );
                     parsed.problems.push(RosterProblem { line, message });
                 } else {
-                    first_line.insert(entry.student_no.clone(), line);
-                    parsed.entries.push(entry);
+                    first_line.insert(row.entry.student_no.clone(), line);
+                    parsed.entries.push(row);
                 }
             }
         }
@@ -291,19 +319,23 @@ impl Store {
             return Ok(report);
         }
         self.write(|tx| {
-            let mut select = tx.prepare_cached("SELECT name, department, eligible FROM roster WHERE student_no = ?1")?;
+            let mut select = tx.prepare_cached("SELECT name, department, eligible, id_number FROM roster WHERE student_no = ?1")?;
+            // A file without an ID number column keeps the numbers imported earlier.
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO roster (student_no, name, department, eligible, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO roster (student_no, name, department, eligible, updated_at, id_number) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (student_no) DO UPDATE SET name = excluded.name, department = excluded.department,
-                     eligible = excluded.eligible, updated_at = excluded.updated_at",
+                     eligible = excluded.eligible, updated_at = excluded.updated_at,
+                     id_number = coalesce(excluded.id_number, roster.id_number)",
             )?;
-            for entry in &parsed.entries {
-                let existing: Option<(String, String, bool)> = select
-                    .query_row([entry.student_no.as_str()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            for RosterRow { entry, id_number } in &parsed.entries {
+                let existing: Option<(String, String, bool, Option<String>)> = select
+                    .query_row([entry.student_no.as_str()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
                     .optional()?;
+                let id_text = id_number.as_ref().map(IdNumber::as_str);
                 match existing {
-                    Some((name, department, eligible))
-                        if name == entry.name && department == entry.department && eligible == entry.eligible =>
+                    Some((name, department, eligible, stored_id))
+                        if name == entry.name && department == entry.department && eligible == entry.eligible
+                            && (id_text.is_none() || stored_id.as_deref() == id_text) =>
                     {
                         report.unchanged += 1;
                         continue;
@@ -311,7 +343,7 @@ impl Store {
                     Some(_) => report.updated += 1,
                     None => report.inserted += 1,
                 }
-                upsert.execute(params![entry.student_no.as_str(), entry.name, entry.department, entry.eligible, now_unix_s])?;
+                upsert.execute(params![entry.student_no.as_str(), entry.name, entry.department, entry.eligible, now_unix_s, id_text])?;
             }
             let detail = serde_json::json!({
                 "rows_read": report.rows_read, "inserted": report.inserted, "updated": report.updated,
@@ -346,6 +378,19 @@ impl Store {
             department,
             eligible,
         }))
+    }
+
+    /// The student's national ID number, if the roster has one.
+    pub fn roster_id_number(
+        &self,
+        student_no: &StudentNo,
+    ) -> Result<Option<IdNumber>, StorageError> {
+        let value: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT id_number FROM roster WHERE student_no = ?1")?
+            .query_row([student_no.as_str()], |row| row.get(0))
+            .optional()?;
+        Ok(value.flatten().map(IdNumber::from_stored))
     }
 
     pub fn roster_count(&self) -> Result<u64, StorageError> {

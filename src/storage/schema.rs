@@ -150,6 +150,16 @@ CREATE TABLE export_items (
 CREATE INDEX export_items_record ON export_items (record_id);
 ";
 
+/// Version 4: the student's national ID number on the roster (学信网-style export names), and
+/// `records.approved_at` filled from the audit log where an older build left it empty (the export
+/// manifests read the column).
+const V4_ID_NUMBER: &str = "
+ALTER TABLE roster ADD COLUMN id_number TEXT CHECK (id_number IS NULL OR length(id_number) = 18);
+UPDATE records SET approved_at = (
+    SELECT max(a.at) FROM audit a WHERE a.record_id = records.id AND a.action = 'approved')
+WHERE approved_at IS NULL AND status IN ('approved', 'exported', 'printed');
+";
+
 /// Every migration, in order. `MIGRATIONS[i].version == i + 1`.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -166,6 +176,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "print jobs and export batches",
         sql: V3_DELIVERY,
+    },
+    Migration {
+        version: 4,
+        name: "roster id numbers, approval times backfilled",
+        sql: V4_ID_NUMBER,
     },
 ];
 

@@ -47,7 +47,10 @@ impl Booth {
             Effect::ProcessCapture { session } => self.process_capture(session),
             Effect::SaveRecord(request) => self.save_record(request),
             Effect::Print { session, record } => {
-                if !self.io.send(IoCommand::Print { session, record }) {
+                if !self
+                    .printing_worker()
+                    .send(IoCommand::Print { session, record })
+                {
                     self.queued.push_back(Event::PrintStatus {
                         session,
                         state: PrintJobState::Failed,

@@ -392,3 +392,37 @@ fn is_disk_full(error: &SaveError) -> bool {
     };
     failure.code == rusqlite::ErrorCode::DiskFull
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `SQLITE_FULL` (sqlite3.h).
+    const SQLITE_FULL: i32 = 13;
+    /// `SQLITE_BUSY`.
+    const SQLITE_BUSY: i32 = 5;
+
+    fn sqlite_error(code: i32) -> SaveError {
+        SaveError::Store(StorageError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        )))
+    }
+
+    #[test]
+    fn only_sqlite_full_counts_as_a_full_disk() {
+        assert!(is_disk_full(&sqlite_error(SQLITE_FULL)));
+        assert!(!is_disk_full(&sqlite_error(SQLITE_BUSY)));
+        assert!(!is_disk_full(&SaveError::Store(StorageError::EmptyBatch)));
+    }
+
+    #[test]
+    fn the_original_is_stored_as_a_jpeg() {
+        let image = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
+        let bytes = encode_original(&image).expect("encode");
+        assert_eq!(
+            image::guess_format(&bytes).ok(),
+            Some(image::ImageFormat::Jpeg)
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Countdown screen: 3-2-1 big over the live preview (the guide stays so the student keeps position); the
 //! white shutter flash is drawn by the app over whatever screen follows.
 
-use super::pose::{banner_text, preview_backdrop};
+use super::pose::{Backing, banner_text, preview_backdrop};
 use super::{View, top_bar};
 use crate::app::widgets::pose_overlay::{self, Tone};
 use crate::core::flow::Event;
@@ -20,12 +20,15 @@ pub fn show(ui: &mut egui::Ui, remaining_secs: u32, view: &View<'_>) -> Option<E
             metrics,
         );
     }
+    // The instruction low over the shoulders (as on Pose), the digit big with only a shadow.
+    let look_y = area.bottom() - metrics.spacing() * 2.0 - metrics.hint().size;
     banner_text(
         ui,
         view,
         view.text("countdown.look"),
         metrics.hint(),
-        area.top() + metrics.spacing() * 5.0,
+        look_y,
+        Backing::Band,
     );
     banner_text(
         ui,
@@ -33,6 +36,7 @@ pub fn show(ui: &mut egui::Ui, remaining_secs: u32, view: &View<'_>) -> Option<E
         &remaining_secs.to_string(),
         metrics.countdown(),
         area.center().y,
+        Backing::Shadow,
     );
     let mut event = None;
     ui.scope_builder(

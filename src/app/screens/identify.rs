@@ -26,46 +26,46 @@ pub fn show(
 ) -> Option<Event> {
     let metrics = view.metrics;
     let mut event = top_bar(ui, view, true);
+    // Left: what was typed and what the roster says, the QR hint with the small preview. Right: the
+    // keypad, so it never runs off the bottom of a 1280x800 screen.
     ui.columns(2, |columns| {
-        let left = &mut columns[0];
-        left.with_layout(Layout::top_down(Align::Center), |ui| {
+        columns[0].with_layout(Layout::top_down(Align::Center), |ui| {
             title(ui, view, "identify.title");
             number_line(ui, state, view);
             if let Some(e) = lookup_lines(ui, state, view) {
                 event = Some(e);
             }
+            ui.add_space(metrics.spacing());
+            ui.label(
+                RichText::new(view.text("identify.qr_hint"))
+                    .font(metrics.secondary())
+                    .color(theme::TEXT_SECONDARY),
+            );
+            if let Some(texture) = view.camera.preview {
+                let size = texture.size_vec2();
+                let width = metrics.small_preview_width().min(ui.available_width());
+                let height = ui.available_height().max(0.0);
+                let scale = (width / size.x.max(1.0)).min(height / size.y.max(1.0));
+                ui.add(
+                    egui::Image::new(texture)
+                        .fit_to_exact_size(size * scale)
+                        .corner_radius(metrics.rounding()),
+                );
+            }
+        });
+        columns[1].with_layout(Layout::top_down(Align::Center), |ui| {
             let spec = KeypadSpec {
                 letters_allowed: !view.settings.student_no.digits_only,
                 letter_page: local.letter_page && !view.settings.student_no.digits_only,
                 submit_label: view.text("identify.next"),
                 submit_enabled: matches!(state.lookup, Lookup::Typing) && !state.typed.is_empty(),
             };
-            ui.add_space(metrics.spacing() * 0.5);
             match keypad::show(ui, metrics, view.lang, spec) {
                 Some(KeyPress::Char(c)) => event = Some(Event::KeypadDigit(c)),
                 Some(KeyPress::Backspace) => event = Some(Event::KeypadBackspace),
                 Some(KeyPress::Submit) => event = Some(Event::SubmitNumber),
                 Some(KeyPress::TogglePage) => local.letter_page = !local.letter_page,
                 None => {}
-            }
-        });
-        let right = &mut columns[1];
-        right.with_layout(Layout::top_down(Align::Center), |ui| {
-            ui.add_space(metrics.spacing() * 2.0);
-            ui.label(
-                RichText::new(view.text("identify.qr_hint"))
-                    .font(metrics.body())
-                    .color(theme::TEXT_SECONDARY),
-            );
-            ui.add_space(metrics.spacing() * 0.5);
-            if let Some(texture) = view.camera.preview {
-                let size = texture.size_vec2();
-                let width = metrics.small_preview_width().min(ui.available_width());
-                ui.add(
-                    egui::Image::new(texture)
-                        .fit_to_exact_size(size * (width / size.x.max(1.0)))
-                        .corner_radius(metrics.rounding()),
-                );
             }
         });
     });

@@ -23,7 +23,14 @@ pub fn preview_backdrop(ui: &mut egui::Ui, view: &View<'_>) -> Option<FrameToScr
     ui.painter().rect_filled(area, 0.0, theme::PREVIEW_BACKDROP);
     let Some(texture) = view.camera.preview else {
         let font = view.metrics.body();
-        banner_text(ui, view, view.text("pose.waiting"), font, area.center().y);
+        banner_text(
+            ui,
+            view,
+            view.text("pose.waiting"),
+            font,
+            area.center().y,
+            Backing::Band,
+        );
         return None;
     };
     let image_rect = fit_centered(area, texture.size_vec2());
@@ -34,28 +41,47 @@ pub fn preview_backdrop(ui: &mut egui::Ui, view: &View<'_>) -> Option<FrameToScr
     })
 }
 
-/// A line of text on a dark band across the preview, centred at `y` (a real label, so screen readers
+/// How text drawn over the live preview stays readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backing {
+    /// A dark rounded band just around the text.
+    Band,
+    /// A drop shadow only (the big countdown digit, which must not hide the face).
+    Shadow,
+}
+
+/// A line of text over the preview, centred horizontally at height `y` (a real label, so screen readers
 /// and the UI tests see it).
-pub fn banner_text(ui: &mut egui::Ui, view: &View<'_>, text: &str, font: egui::FontId, y: f32) {
+pub fn banner_text(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    text: &str,
+    font: egui::FontId,
+    y: f32,
+    backing: Backing,
+) {
+    let galley = ui
+        .painter()
+        .layout_no_wrap(text.to_owned(), font.clone(), theme::ON_DARK);
     let pad = view.metrics.spacing() * 0.5;
-    let height = font.size * 2.0 + pad * 2.0;
-    let area = ui.max_rect();
-    let strip = Rect::from_x_y_ranges(area.x_range(), y - height / 2.0..=y + height / 2.0);
-    let builder = UiBuilder::new()
-        .max_rect(strip)
-        .layout(Layout::top_down(Align::Center));
-    ui.scope_builder(builder, |ui| {
-        egui::Frame::new()
-            .fill(theme::OVERLAY_SHADE)
-            .corner_radius(view.metrics.rounding())
-            .inner_margin(egui::Margin::symmetric(
-                (pad * 2.0).min(f32::from(i8::MAX)) as i8,
-                pad.min(f32::from(i8::MAX)) as i8,
-            ))
-            .show(ui, |ui| {
-                ui.label(RichText::new(text).font(font).color(theme::ON_DARK));
-            });
-    });
+    let centre = pos2(ui.max_rect().center().x, y);
+    let text_rect = Rect::from_center_size(centre, galley.size());
+    match backing {
+        Backing::Band => {
+            let band = text_rect.expand2(vec2(pad * 2.0, pad));
+            ui.painter()
+                .rect_filled(band, view.metrics.rounding(), theme::OVERLAY_SHADE);
+        }
+        Backing::Shadow => {
+            let offset = vec2(1.0, 1.0) * view.metrics.guide_stroke();
+            ui.painter()
+                .galley(text_rect.min + offset, galley, theme::OVERLAY_SHADE);
+        }
+    }
+    ui.put(
+        text_rect.expand(1.0),
+        egui::Label::new(RichText::new(text).font(font).color(theme::ON_DARK)).extend(),
+    );
 }
 
 /// Draws the pose screen.
@@ -85,14 +111,12 @@ pub fn show(ui: &mut egui::Ui, state: &PoseState, view: &View<'_>) -> Option<Eve
         (None, None, Tone::Ready) => Some(view.text("pose.ready")),
         (None, None, _) => Some(view.text("pose.title")),
     };
+    // The message sits low, over the shoulders, so the head outline stays clear.
+    let button_size = metrics.button_size();
+    let bottom_row_y = area.bottom() - metrics.spacing() - button_size.y / 2.0;
     if let Some(message) = message {
-        banner_text(
-            ui,
-            view,
-            message,
-            metrics.hint(),
-            area.top() + metrics.spacing() * 5.0,
-        );
+        let y = bottom_row_y - button_size.y / 2.0 - metrics.spacing() - metrics.hint().size;
+        banner_text(ui, view, message, metrics.hint(), y, Backing::Band);
     }
     let mut event = None;
     ui.scope_builder(
@@ -101,12 +125,11 @@ pub fn show(ui: &mut egui::Ui, state: &PoseState, view: &View<'_>) -> Option<Eve
             event = top_bar(ui, view, true);
         },
     );
-    // The capture button, bottom centre, with the auto-shutter ring around it.
-    let button_size = metrics.button_size();
+    // The capture button, bottom right (clear of the guide), with the auto-shutter ring around it.
     let button_rect = Rect::from_center_size(
         pos2(
-            area.center().x,
-            area.bottom() - metrics.spacing() - button_size.y / 2.0,
+            area.right() - metrics.spacing() - button_size.x / 2.0,
+            bottom_row_y,
         ),
         button_size,
     );

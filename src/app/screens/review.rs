@@ -24,7 +24,9 @@ pub fn show(ui: &mut egui::Ui, state: &ReviewState, view: &View<'_>) -> Option<E
             ui.add_space(metrics.spacing());
             badge(ui, state.verdict(), view);
             ui.add_space(metrics.spacing() * 0.5);
-            let reserved = metrics.button_size().y * 2.0 + metrics.spacing() * 5.0;
+            // Room for the save / retake notes and one row of buttons.
+            let reserved =
+                metrics.button_size().y + metrics.body().size * 4.0 + metrics.spacing() * 2.0;
             let height = (ui.available_height() - reserved).max(metrics.button_size().y);
             ScrollArea::vertical().max_height(height).show(ui, |ui| {
                 checklist::show(ui, metrics, view.lang, &state.outcome.checks);

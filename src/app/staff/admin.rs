@@ -1,5 +1,5 @@
-//! The admin tab: roster import from a CSV path the operator types (with the bad rows listed by line)
-//! and the retention purge of original captures (days configurable, a confirmation before anything is
+//! The admin tab: roster import from a CSV path the operator types (with the bad rows listed by line),
+//! the export to the campus-card system ([`super::export_tab`]) and the retention purge of original captures (days configurable, a confirmation before anything is
 //! deleted, audited by the store). Draws and returns intents.
 
 use super::state::{Desk, PurgeState, StaffIntent};
@@ -12,7 +12,13 @@ const MAX_RETENTION_DAYS: u32 = 3650;
 /// Bad rows listed at once; the rest are counted.
 const BAD_ROWS_SHOWN: usize = 200;
 
-pub fn show(ui: &mut egui::Ui, lang: Lang, desk: &mut Desk, busy: bool) -> Vec<StaffIntent> {
+pub fn show(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    desk: &mut Desk,
+    profiles: &[crate::core::spec::PhotoSpec],
+    busy: bool,
+) -> Vec<StaffIntent> {
     let mut intents = Vec::new();
     egui::ScrollArea::vertical()
         .id_salt("staff-admin")
@@ -37,6 +43,15 @@ pub fn show(ui: &mut egui::Ui, lang: Lang, desk: &mut Desk, busy: bool) -> Vec<S
             if let Some(report) = &desk.roster_report {
                 roster_report(ui, lang, report);
             }
+            ui.add_space(theme::staff::SECTION_GAP_PT);
+            ui.separator();
+            intents.extend(super::export_tab::show(
+                ui,
+                lang,
+                &mut desk.export,
+                profiles,
+                busy,
+            ));
             ui.add_space(theme::staff::SECTION_GAP_PT);
             ui.separator();
             ui.heading(tr(lang, "staff.purge_title"));

@@ -206,6 +206,16 @@ fn desk_reply(
                 page_size: QUEUE_PAGE_SIZE,
             });
         }
+        Reply::Exported(result) => {
+            follow.banner = Some(Banner::Good(match result.batch {
+                Some(batch) => tr(lang, "staff.export_done")
+                    .replace("{batch}", &batch.to_string())
+                    .replace("{n}", &result.photos.to_string())
+                    .replace("{folder}", &result.folder.display().to_string()),
+                None => tr(lang, "staff.export_nothing").to_owned(),
+            }));
+            desk.export.result = Some(result);
+        }
         Reply::PrintJobsSettled(_)
         | Reply::LoggedIn(_)
         | Reply::LoggedOut
@@ -361,6 +371,10 @@ fn desk_intent(
                     tr(lang, "staff.roster_path_missing").to_owned(),
                 ));
             }
+        },
+        StaffIntent::Export => match super::export_tab::request(&desk.export, utc_offset_s) {
+            Ok(request) => follow.commands.push(Command::Export(request)),
+            Err(key) => follow.banner = Some(Banner::Bad(tr(lang, key).to_owned())),
         },
         StaffIntent::AskPurge => desk.purge = PurgeState::Confirming,
         StaffIntent::CancelPurge => desk.purge = PurgeState::Idle,

@@ -9,6 +9,7 @@
 mod admin;
 mod apply;
 mod decision;
+mod export_tab;
 mod login;
 mod report;
 pub mod rerender;
@@ -29,6 +30,7 @@ use crate::core::record::{ReasonCatalog, ReasonText, RecordError, RecordId, Stud
 use crate::print::spool::Spooler;
 use crate::print::{PrinterMonitor, PrinterState};
 use crate::storage::{LockoutPolicy, RosterImportOptions, StorageError, Store};
+pub use export_tab::{ExportForm, ExportRequest, ExportResult};
 pub use state::{Banner, Decision, Desk, LoginForm, PurgeState, StaffIntent, Tab};
 use worker::{Clock, Command, StaffWorker, WorkerSettings};
 
@@ -61,6 +63,8 @@ pub enum StaffError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("export: {0}")]
+    Export(String),
     #[error("cannot settle the print jobs left unfinished: {0}")]
     Settle(String),
     #[error("unknown profile {0:?}")]
@@ -188,6 +192,11 @@ impl StaffApp {
                 mappings: Vec::new(),
                 skip_bad: false,
                 rule,
+            },
+            export: worker::ExportSettings {
+                template: crate::export::NameTemplate::parse(&config.export.file_name)
+                    .map_err(|e| StaffError::Export(format!("export.file_name: {e:#}")))?,
+                zip: config.export.zip,
             },
             render: rerender::RenderSettings {
                 profiles: config.profiles.clone(),
@@ -365,7 +374,13 @@ impl StaffApp {
                     }
                     Tab::Admin => {
                         egui::CentralPanel::default().show(ui, |ui| {
-                            intents.extend(admin::show(ui, lang, desk, busy));
+                            intents.extend(admin::show(
+                                ui,
+                                lang,
+                                desk,
+                                &self.config.profiles,
+                                busy,
+                            ));
                         });
                     }
                 }
@@ -475,6 +490,7 @@ mod tests {
             include_str!("stats.rs"),
             include_str!("report.rs"),
             include_str!("rerender.rs"),
+            include_str!("export_tab.rs"),
         ];
         let mut checked = 0;
         for source in sources {

@@ -41,6 +41,8 @@ pub enum StaffIntent {
         profile: String,
     },
     ImportRoster,
+    /// Run an export batch with the admin tab's form.
+    Export,
     AskPurge,
     ConfirmPurge,
     CancelPurge,
@@ -119,6 +121,7 @@ pub struct Desk {
     pub roster_report: Option<RosterImportReport>,
     pub purge_days: u32,
     pub purge: PurgeState,
+    pub export: super::export_tab::ExportForm,
     /// Move keyboard focus to the search field on the next frame.
     pub focus_search: bool,
 }
@@ -145,6 +148,7 @@ impl Desk {
             roster_report: None,
             purge_days,
             purge: PurgeState::Idle,
+            export: super::export_tab::ExportForm::default(),
             focus_search: false,
         }
     }

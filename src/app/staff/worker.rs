@@ -67,6 +67,7 @@ pub enum Command {
         record: RecordId,
         profile: String,
     },
+    Export(super::export_tab::ExportRequest),
     /// Settles print jobs a crash left unfinished (start-up; needs no login).
     SettlePrintJobs(SharedSpooler),
     Stop,
@@ -113,6 +114,7 @@ pub enum Reply {
     RosterImported(RosterImportReport),
     Purged(PurgeReport),
     Rerendered(Box<RerenderDone>),
+    Exported(super::export_tab::ExportResult),
     /// Print jobs settled at start-up: how many changed state.
     PrintJobsSettled(usize),
     /// The command failed; the message is shown as is (`{:#}`).
@@ -128,6 +130,14 @@ pub struct WorkerSettings {
     pub lockout: LockoutPolicy,
     pub roster: RosterImportOptions,
     pub render: RenderSettings,
+    pub export: ExportSettings,
+}
+
+/// How batches are named and packed (from `[export]` in kiosk.toml).
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    pub template: crate::export::NameTemplate,
+    pub zip: bool,
 }
 
 /// Owns the worker thread: commands go in, replies come out; `Drop` stops and joins it.
@@ -314,12 +324,42 @@ impl WorkerState {
                     now_unix_s,
                 )?))
             }
+            Command::Export(request) => Reply::Exported(self.export(request, &actor, now_unix_s)?),
             Command::Login { .. }
             | Command::Logout
             | Command::SettlePrintJobs(_)
             | Command::Stop => {
                 return Err(StaffError::WorkerGone);
             }
+        })
+    }
+
+    fn export(
+        &mut self,
+        request: super::export_tab::ExportRequest,
+        actor: &Actor,
+        now_unix_s: i64,
+    ) -> Result<super::export_tab::ExportResult, StaffError> {
+        let options = crate::export::ExportOptions {
+            destination: request.destination,
+            template: self.settings.export.template.clone(),
+            query: crate::export::ExportQuery {
+                profile: request.profile,
+                since_unix_s: request.since_unix_s,
+                again: request.again,
+            },
+            zip: self.settings.export.zip,
+            durable: true,
+        };
+        let mut source =
+            crate::export::StoreExport::new(&mut self.store, actor.clone(), now_unix_s);
+        let summary = crate::export::export(&mut source, &options, &mut |_| {})
+            .map_err(|error| StaffError::Export(format!("{error:#}")))?;
+        Ok(super::export_tab::ExportResult {
+            batch: summary.batch_id,
+            photos: summary.files.len(),
+            folder: summary.destination,
+            skipped: summary.skipped,
         })
     }
 
@@ -352,6 +392,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::PurgeOriginals { .. } => "purge originals",
         Command::Rerender { .. } => "re-render",
         Command::SettlePrintJobs(_) => "settle print jobs",
+        Command::Export(_) => "export",
         Command::Stop => "stop",
     }
 }

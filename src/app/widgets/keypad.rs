@@ -39,6 +39,22 @@ pub fn show(
     lang: Lang,
     spec: KeypadSpec<'_>,
 ) -> Option<KeyPress> {
+    let gap = metrics.key_gap();
+    let width = if spec.letter_page {
+        let longest = LETTER_ROWS.iter().map(|row| row.len()).max().unwrap_or(1) as f32;
+        metrics.letter_key_size().x * longest + gap * (longest - 1.0)
+    } else {
+        metrics.key_size().x * 3.0 + gap * 2.0
+    };
+    // Centre the pad in the space it is given.
+    ui.horizontal(|ui| {
+        ui.add_space(((ui.available_width() - width) / 2.0).max(0.0));
+        ui.vertical(|ui| keys(ui, metrics, lang, spec)).inner
+    })
+    .inner
+}
+
+fn keys(ui: &mut egui::Ui, metrics: Metrics, lang: Lang, spec: KeypadSpec<'_>) -> Option<KeyPress> {
     let mut pressed = None;
     let gap = metrics.key_gap();
     ui.spacing_mut().item_spacing = Vec2::splat(gap);
