@@ -487,7 +487,7 @@ fn io_settings(config: &KioskConfig) -> IoSettings {
         pin_attempts: config.staff.pin_attempts.max(1),
         lockout: config.staff.lockout,
         profiles: config.profiles.clone(),
-        sheet: crate::cli::print::sheet_kind(config.print.layout),
+        sheet: config.print.layout,
         captions: config.print.caption,
         print_policy: crate::cli::print::print_policy(config),
     }
