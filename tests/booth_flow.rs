@@ -6,7 +6,7 @@ mod booth_support;
 
 use std::time::Duration;
 
-use booth_support::{Rig, STUDENT_NO, Source, config, fake_camera};
+use booth_support::{Rig, STUDENT_NO, Source, WATCHDOG, config, fake_camera};
 use idbooth::camera::FakeStep;
 use idbooth::core::flow::{Event, ReviewVerdict, SaveState, Screen};
 use idbooth::core::record::RecordStatus;
@@ -133,7 +133,7 @@ fn a_camera_stall_shows_failsafe_and_the_booth_recovers_by_itself() {
     let camera = fake_camera(GOOD, Vec::new());
     let mut rig = Rig::new(Source::Fake(camera.clone()));
     rig.reach_pose(STUDENT_NO);
-    camera.script_more([FakeStep::Stall(Duration::from_secs(3))]);
+    camera.script_more([FakeStep::Stall(WATCHDOG * 3)]);
     rig.wait_for_screen("failsafe");
     assert_eq!(rig.booth.sessions_held(), 0);
     assert!(

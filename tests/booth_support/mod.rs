@@ -11,6 +11,7 @@ use idbooth::app::booth::{Booth, BoothParts};
 use idbooth::camera::{CameraHandle, CameraSettings, FakeCamera, FakeStep, SourceSpec};
 use idbooth::config::KioskConfig;
 use idbooth::core::flow::{Event, Screen};
+use idbooth::print::spool::Spooler;
 use idbooth::storage::Store;
 use idbooth::vision::Vision;
 
@@ -19,6 +20,8 @@ pub const STUDENT_NO: &str = "2026123456";
 pub const WORKER_TIMEOUT: Duration = Duration::from_mins(2);
 /// Sleep between pumps while waiting (the UI pumps at its frame rate; this is gentler).
 const PUMP_INTERVAL: Duration = Duration::from_millis(15);
+/// The camera watchdog of the rigs.
+pub const WATCHDOG: Duration = Duration::from_millis(1500);
 /// Camera frame interval of the fakes (fast, so stalls and stills resolve quickly).
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(20);
 
@@ -37,10 +40,11 @@ pub fn config() -> KioskConfig {
     KioskConfig::default()
 }
 
-/// Camera settings that notice a stall quickly.
+/// Camera settings that notice a stall within [`WATCHDOG`] (long enough that a loaded 2-core machine does
+/// not starve the fake into a false alarm).
 pub fn camera_settings() -> CameraSettings {
     CameraSettings {
-        watchdog_ms: 400,
+        watchdog_ms: u64::try_from(WATCHDOG.as_millis()).unwrap_or(u64::MAX),
         reconnect_initial_ms: 50,
         reconnect_max_ms: 400,
         settle_ms: 50,
@@ -48,8 +52,19 @@ pub fn camera_settings() -> CameraSettings {
     }
 }
 
+/// A file of this test kit (QR codes).
+pub fn support_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/booth_support")
+        .join(name)
+}
+
 pub fn fake_camera(photo: &str, script: Vec<FakeStep>) -> FakeCamera {
-    match FakeCamera::from_files(&[fixture(photo)], script) {
+    fake_camera_at(&fixture(photo), script)
+}
+
+pub fn fake_camera_at(path: &Path, script: Vec<FakeStep>) -> FakeCamera {
+    match FakeCamera::from_files(&[path], script) {
         Ok(camera) => camera.with_frame_interval(FRAME_INTERVAL),
         Err(e) => panic!("fake camera: {e}"),
     }
@@ -84,6 +99,20 @@ impl Rig {
     }
 
     pub fn with_config(source: Source, config: KioskConfig) -> Rig {
+        Rig::with_parts(source, config, None)
+    }
+
+    /// A booth with a printer (tests pass a `FakeSpooler`).
+    pub fn with_parts(
+        source: Source,
+        config: KioskConfig,
+        spooler: Option<Box<dyn Spooler + Send>>,
+    ) -> Rig {
+        // Warnings and errors of the booth show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("idbooth=info")
+            .try_init();
         let dir = match tempfile::tempdir() {
             Ok(dir) => dir,
             Err(e) => panic!("tempdir: {e}"),
@@ -119,7 +148,7 @@ impl Rig {
             camera,
             vision: load_vision(),
             store,
-            spooler: None,
+            spooler,
             waker: Box::new(|| {}),
         };
         let now = Duration::from_secs(1000);

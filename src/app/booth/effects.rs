@@ -47,7 +47,10 @@ impl Booth {
             Effect::ProcessCapture { session } => self.process_capture(session),
             Effect::SaveRecord(request) => self.save_record(request),
             Effect::Print { session, record } => {
-                if !self.io.send(IoCommand::Print { session, record }) {
+                if !self
+                    .printing_worker()
+                    .send(IoCommand::Print { session, record })
+                {
                     self.queued.push_back(Event::PrintStatus {
                         session,
                         state: PrintJobState::Failed,
@@ -98,6 +101,10 @@ impl Booth {
     }
 
     pub(super) fn on_still(&mut self, session: SessionId, result: Result<Capture, CameraError>) {
+        if self.flow.session().map(crate::core::flow::Session::id) != Some(session) {
+            tracing::debug!(%session, "a still for a visit that has ended; dropped");
+            return;
+        }
         match result {
             Ok(capture) => {
                 let demo = capture.demo || self.camera_demo;

@@ -32,6 +32,11 @@ const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 /// How often the printer's state is asked for the Done screen (an IPP request is cheap; paper runs out
 /// rarely).
 const PRINTER_POLL_INTERVAL: Duration = Duration::from_secs(15);
+/// While a write has failed for lack of space, probe this often whether space has returned.
+const DISK_PROBE_INTERVAL: Duration = Duration::from_secs(10);
+/// The probe writes (and removes) this much beside the database: a record with its original and photo
+/// takes well under this, so a booth that passes the probe can store the next student's record.
+const DISK_PROBE_BYTES: usize = 4 * 1024 * 1024;
 /// JPEG quality of the stored original capture (staff see it next to the photo; 90 keeps detail).
 const ORIGINAL_JPEG_QUALITY: u8 = 90;
 /// Commands waiting for the io worker.
@@ -82,6 +87,8 @@ pub(super) struct IoWorker {
     pin_failures: u32,
     locked_until: Option<Instant>,
     next_printer_poll: Instant,
+    /// Set after a save failed for lack of space: the next probe or successful write clears it.
+    disk_full_since: Option<Instant>,
 }
 
 fn now_unix_s() -> i64 {
@@ -107,14 +114,18 @@ impl IoWorker {
             pin_failures: 0,
             locked_until: None,
             next_printer_poll: Instant::now(),
+            disk_full_since: None,
         }
     }
 
     pub(super) fn run(mut self, inbox: &Receiver<Envelope<IoCommand>>) {
         loop {
             self.poll_printer();
+            self.probe_disk();
             let wait = if self.dirty {
                 IDLE_CHECKPOINT
+            } else if self.disk_full_since.is_some() {
+                DISK_PROBE_INTERVAL
             } else {
                 PRINTER_POLL_INTERVAL
             };
@@ -166,12 +177,16 @@ impl IoWorker {
         match self.store_record(job) {
             Ok(record) => {
                 self.dirty = true;
+                self.disk_full_since = None;
                 tracing::info!(%session, record = record.0, "record saved");
                 self.reporter.send(Report::WriteSucceeded);
                 Report::Saved { session, record }
             }
             Err(error) => {
                 let disk_full = is_disk_full(&error);
+                if disk_full {
+                    self.disk_full_since.get_or_insert_with(Instant::now);
+                }
                 tracing::error!(%session, disk_full, "saving the record failed: {error:#}");
                 Report::SaveFailed { session, disk_full }
             }
@@ -346,6 +361,30 @@ impl IoWorker {
         }
     }
 
+    /// While the disk is full (no student can save, so no save would clear the fault), writes a probe
+    /// file beside the database every [`DISK_PROBE_INTERVAL`]; once it fits, reports that writes work.
+    fn probe_disk(&mut self) {
+        let Some(since) = self.disk_full_since else {
+            return;
+        };
+        if since.elapsed() < DISK_PROBE_INTERVAL {
+            return;
+        }
+        let Some(dir) = self.store.path().and_then(std::path::Path::parent) else {
+            return;
+        };
+        let probe = dir.join(".idbooth-space-probe");
+        let fits = write_probe(&probe).is_ok();
+        let _ = std::fs::remove_file(&probe);
+        if fits {
+            tracing::info!("space is available again beside the database");
+            self.disk_full_since = None;
+            self.reporter.send(Report::WriteSucceeded);
+        } else {
+            self.disk_full_since = Some(Instant::now());
+        }
+    }
+
     fn poll_printer(&mut self) {
         let now = Instant::now();
         if now < self.next_printer_poll {
@@ -377,6 +416,13 @@ enum SaveError {
     Store(#[from] StorageError),
 }
 
+fn write_probe(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(&vec![0_u8; DISK_PROBE_BYTES])?;
+    file.sync_all()
+}
+
 fn encode_original(image: &RgbImage) -> Result<Vec<u8>, SaveError> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, ORIGINAL_JPEG_QUALITY)
@@ -391,4 +437,38 @@ fn is_disk_full(error: &SaveError) -> bool {
         return false;
     };
     failure.code == rusqlite::ErrorCode::DiskFull
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `SQLITE_FULL` (sqlite3.h).
+    const SQLITE_FULL: i32 = 13;
+    /// `SQLITE_BUSY`.
+    const SQLITE_BUSY: i32 = 5;
+
+    fn sqlite_error(code: i32) -> SaveError {
+        SaveError::Store(StorageError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        )))
+    }
+
+    #[test]
+    fn only_sqlite_full_counts_as_a_full_disk() {
+        assert!(is_disk_full(&sqlite_error(SQLITE_FULL)));
+        assert!(!is_disk_full(&sqlite_error(SQLITE_BUSY)));
+        assert!(!is_disk_full(&SaveError::Store(StorageError::EmptyBatch)));
+    }
+
+    #[test]
+    fn the_original_is_stored_as_a_jpeg() {
+        let image = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
+        let bytes = encode_original(&image).expect("encode");
+        assert_eq!(
+            image::guess_format(&bytes).ok(),
+            Some(image::ImageFormat::Jpeg)
+        );
+    }
 }

@@ -177,3 +177,24 @@ pub(super) fn scan_qr(image: &image::RgbImage) -> Option<String> {
 pub(super) fn lock_vision(vision: &Mutex<Vision>) -> std::sync::MutexGuard<'_, Vision> {
     vision.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_kits_qr_code_decodes() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/booth_support/qr_2026123456.png");
+        let image = image::open(&path).expect("qr png").into_rgb8();
+        assert_eq!(scan_qr(&image).as_deref(), Some("2026123456"));
+    }
+
+    #[test]
+    fn a_face_photo_has_no_qr_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/faces/good_london_001_neutral.jpg");
+        let image = image::open(&path).expect("photo").into_rgb8();
+        assert_eq!(scan_qr(&image), None);
+    }
+}

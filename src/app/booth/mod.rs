@@ -53,7 +53,7 @@ use worker::WorkerThread;
 pub type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// A live face older than this is not drawn (the student has moved on or the checks stopped).
-const LIVE_FACE_STALE: Duration = Duration::from_millis(600);
+const LIVE_FACE_STALE: Duration = Duration::from_secs(1);
 
 /// Everything the booth is built from.
 pub struct BoothParts {
@@ -88,6 +88,8 @@ pub struct Booth {
     live: WorkerThread<LiveCommand>,
     pipeline: WorkerThread<ProcessJob>,
     io: WorkerThread<IoCommand>,
+    /// Prints on its own database connection (`None`: the io worker prints, or no printer).
+    print: Option<WorkerThread<IoCommand>>,
     frames_to_live: Sender<Frame>,
     frames_unread: Receiver<Frame>,
     reports: Receiver<Report>,
@@ -155,7 +157,11 @@ impl Booth {
         } else {
             PrinterView::NotConfigured
         };
-        let io_worker = IoWorker::new(store, spooler, io_settings(&config), reporter);
+        let Printing {
+            io_spooler,
+            worker: print,
+        } = start_printing(&store, spooler, &config, &reporter)?;
+        let io_worker = IoWorker::new(store, io_spooler, io_settings(&config), reporter);
         let io = WorkerThread::spawn(
             Worker::Storage,
             "booth-io",
@@ -168,7 +174,7 @@ impl Booth {
         let background = spec.background;
         tracing::info!(profile = %spec.name, "booth started");
         Ok(Booth {
-            flow: Flow::new(config.flow_settings(), now),
+            flow: Flow::new(flow_settings(&config), now),
             config,
             camera,
             spec,
@@ -176,6 +182,7 @@ impl Booth {
             live,
             pipeline,
             io,
+            print,
             frames_to_live,
             frames_unread,
             reports,
@@ -275,26 +282,19 @@ impl Booth {
     }
 
     pub fn diagnostics(&self) -> BoothDiagnostics {
-        let workers = [
-            (&self.live.worker(), "booth-live", self.live.is_dead()),
-            (
-                &self.pipeline.worker(),
-                "booth-pipeline",
-                self.pipeline.is_dead(),
-            ),
-            (&self.io.worker(), "booth-io", self.io.is_dead()),
-        ]
-        .into_iter()
-        .map(|(worker, thread_name, dead)| WorkerView {
-            worker: *worker,
-            thread_name,
-            state: if dead {
-                WorkerState::Failed
-            } else {
-                WorkerState::Running
-            },
-        })
-        .collect();
+        let workers = self
+            .workers()
+            .into_iter()
+            .map(|(worker, thread_name, dead)| WorkerView {
+                worker,
+                thread_name,
+                state: if dead {
+                    WorkerState::Failed
+                } else {
+                    WorkerState::Running
+                },
+            })
+            .collect();
         BoothDiagnostics {
             camera_status: self.camera.status(),
             camera: self.camera.diagnostics(),
@@ -307,6 +307,28 @@ impl Booth {
             demo_saves_refused: self.demo_saves_refused,
             printer: self.printer,
         }
+    }
+
+    /// Every worker thread: what it is, its name, whether it has ended.
+    fn workers(&self) -> Vec<(Worker, &'static str, bool)> {
+        let mut all = vec![
+            (self.live.worker(), self.live.name(), self.live.is_dead()),
+            (
+                self.pipeline.worker(),
+                self.pipeline.name(),
+                self.pipeline.is_dead(),
+            ),
+            (self.io.worker(), self.io.name(), self.io.is_dead()),
+        ];
+        if let Some(print) = &self.print {
+            all.push((print.worker(), print.name(), print.is_dead()));
+        }
+        all
+    }
+
+    /// Where print commands go.
+    fn printing_worker(&self) -> &WorkerThread<IoCommand> {
+        self.print.as_ref().unwrap_or(&self.io)
     }
 
     /// Feeds every queued event to the flow and executes the effects (which may queue more events).
@@ -371,20 +393,12 @@ impl Booth {
 
     /// Raises `WorkerFailed` once for each worker thread that has ended.
     fn check_workers(&mut self) {
-        let dead: Vec<Worker> = [
-            &self.live.worker(),
-            &self.pipeline.worker(),
-            &self.io.worker(),
-        ]
-        .into_iter()
-        .zip([
-            self.live.is_dead(),
-            self.pipeline.is_dead(),
-            self.io.is_dead(),
-        ])
-        .filter(|(_, dead)| *dead)
-        .map(|(worker, _)| *worker)
-        .collect();
+        let dead: Vec<Worker> = self
+            .workers()
+            .into_iter()
+            .filter(|(_, _, dead)| *dead)
+            .map(|(worker, _, _)| worker)
+            .collect();
         for worker in dead {
             if self.workers_down.insert(worker) {
                 tracing::error!(worker = worker.as_str(), "booth worker stopped");
@@ -393,6 +407,77 @@ impl Booth {
             }
         }
     }
+}
+
+/// Who prints: the io worker (with the spooler) or a print worker of its own.
+#[derive(Default)]
+struct Printing {
+    io_spooler: Option<Box<dyn Spooler + Send>>,
+    worker: Option<WorkerThread<IoCommand>>,
+}
+
+impl Printing {
+    fn by_io(spooler: Box<dyn Spooler + Send>) -> Printing {
+        Printing {
+            io_spooler: Some(spooler),
+            worker: None,
+        }
+    }
+}
+
+/// The flow's settings, with printing at the Done screen switched off: a record is `pending_review` when
+/// the student reaches Done, and the record lifecycle (issue 8) allows printing only after staff approve it
+/// (`print_record` refuses, which the flow would show as a printer fault and Failsafe). Staff print approved
+/// records from the staff station; the booth still polls its printer for the diagnostics.
+fn flow_settings(config: &KioskConfig) -> crate::core::flow::FlowSettings {
+    let mut settings = config.flow_settings();
+    if settings.printer_configured {
+        tracing::info!(
+            "printing at the booth's Done screen is off: new records await review and only approved records print"
+        );
+        settings.printer_configured = false;
+    }
+    settings
+}
+
+/// A print job is watched for up to `print.job_timeout` (two minutes by default): it runs on its own
+/// thread with its own connection to the database file, so a save never waits behind it. An in-memory
+/// store cannot be opened twice; then (tests only) the io worker prints. Returns the spooler for the io
+/// worker, if it is the one to print, and the print worker, if one was started.
+fn start_printing(
+    store: &Store,
+    spooler: Option<Box<dyn Spooler + Send>>,
+    config: &KioskConfig,
+    reporter: &Reporter,
+) -> Result<Printing, BoothError> {
+    let Some(spooler) = spooler else {
+        return Ok(Printing::default());
+    };
+    let Some(path) = store.path() else {
+        return Ok(Printing::by_io(spooler));
+    };
+    let second = match Store::open(path) {
+        Ok(second) => second,
+        Err(error) => {
+            tracing::warn!(
+                "no second database connection for printing ({error:#}); the io worker prints"
+            );
+            return Ok(Printing::by_io(spooler));
+        }
+    };
+    let worker = IoWorker::new(second, Some(spooler), io_settings(config), reporter.clone());
+    let thread = WorkerThread::spawn(
+        Worker::Print,
+        "booth-print",
+        IO_COMMAND_CAPACITY,
+        move |inbox| {
+            worker.run(&inbox);
+        },
+    )?;
+    Ok(Printing {
+        io_spooler: None,
+        worker: Some(thread),
+    })
 }
 
 fn io_settings(config: &KioskConfig) -> IoSettings {

@@ -29,6 +29,7 @@ pub(super) enum Envelope<C> {
 /// A running worker thread.
 pub(super) struct WorkerThread<C: Send + 'static> {
     worker: Worker,
+    name: &'static str,
     commands: Sender<Envelope<C>>,
     failed: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -39,7 +40,7 @@ impl<C: Send + 'static> WorkerThread<C> {
     /// reads `Stop` or the channel disconnects.
     pub(super) fn spawn(
         worker: Worker,
-        name: &str,
+        name: &'static str,
         capacity: usize,
         body: impl FnOnce(Receiver<Envelope<C>>) + Send + 'static,
     ) -> Result<Self, BoothError> {
@@ -61,6 +62,7 @@ impl<C: Send + 'static> WorkerThread<C> {
             })?;
         Ok(Self {
             worker,
+            name,
             commands,
             failed,
             thread: Some(thread),
@@ -69,6 +71,11 @@ impl<C: Send + 'static> WorkerThread<C> {
 
     pub(super) fn worker(&self) -> Worker {
         self.worker
+    }
+
+    /// The thread's name (`booth-io`).
+    pub(super) fn name(&self) -> &'static str {
+        self.name
     }
 
     /// Queues a command without waiting. False when the worker is gone or its queue is full (the caller
@@ -115,5 +122,47 @@ impl<C: Send + 'static> Drop for WorkerThread<C> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_worker_is_reported_dead_and_drop_does_not_hang() {
+        let worker = WorkerThread::<u32>::spawn(Worker::Pipeline, "booth-test-panic", 2, |inbox| {
+            if let Ok(Envelope::Run(_)) = inbox.recv() {
+                panic!("scripted failure");
+            }
+        })
+        .expect("spawn");
+        assert!(!worker.is_dead());
+        assert!(worker.send(1));
+        let started = std::time::Instant::now();
+        while !worker.is_dead() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "worker never ended"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!worker.send(2), "a dead worker takes no command");
+        drop(worker);
+    }
+
+    #[test]
+    fn drop_stops_and_joins_a_running_worker() {
+        let ended = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ended);
+        let worker =
+            WorkerThread::<u32>::spawn(Worker::Storage, "booth-test-stop", 2, move |inbox| {
+                while let Ok(Envelope::Run(_)) = inbox.recv() {}
+                flag.store(true, Ordering::Release);
+            })
+            .expect("spawn");
+        assert_eq!(worker.name(), "booth-test-stop");
+        drop(worker);
+        assert!(ended.load(Ordering::Acquire), "joined after Stop");
     }
 }

@@ -1,0 +1,216 @@
+//! Soak: simulated visits through the real `Booth` (FakeCamera streaming a real photo, the real models and
+//! pipeline, a real SQLite file, a manual clock) must leave memory flat (RSS growth under 10 % after
+//! warm-up) and leak no thread and no file descriptor. 100 visits always run; the 1 000-visit soak of
+//! issue 7 is `#[ignore]`d (too slow for CI on a loaded machine) and runs with `-- --ignored`.
+//!
+//! Visits end every way a booth sees: a full visit saved and finished, a photo abandoned on Review (idle
+//! timeout), a declined consent, an idle Identify screen, a cancelled Pose. The full pipeline (a few
+//! seconds per capture in a debug build) runs on two of every [`PIPELINE_EVERY`] visits (one saved, one
+//! abandoned); the other visits exercise the flow, the camera, the live checks and the store lookups.
+
+mod booth_support;
+
+use std::time::{Duration, Instant};
+
+use booth_support::{Rig, Source, config, fake_camera};
+use idbooth::core::flow::Event;
+use idbooth::storage::RecordFilter;
+
+/// Visits before the baseline is taken (allocator pools, model buffers and SQLite caches fill up).
+const WARM_UP: usize = 100;
+/// Visits of the full soak.
+const SESSIONS: usize = 1000;
+/// The always-run soak's visits and warm-up.
+const SHORT_SESSIONS: usize = 100;
+const SHORT_WARM_UP: usize = 30;
+/// The two soaks must not run at once: each counts the process's threads and files.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Of every this-many visits one is saved in full and one is abandoned on Review (both run the pipeline).
+const PIPELINE_EVERY: usize = 50;
+/// Allowed RSS growth after warm-up (issue 7).
+const MAX_RSS_GROWTH: f64 = 0.10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProcessFigures {
+    rss_kib: u64,
+    threads: usize,
+    fds: usize,
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn entries(dir: &str) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .count()
+}
+
+/// RSS from /proc/self/statm (resident pages) and the page size from /proc/self/smaps' first
+/// `KernelPageSize` (no unsafe `sysconf` needed); threads and open files from /proc/self/task and fd.
+fn figures() -> ProcessFigures {
+    let resident_pages: u64 = read("/proc/self/statm")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|field| field.parse().ok())
+        .unwrap_or_else(|| panic!("no resident field in /proc/self/statm"));
+    ProcessFigures {
+        rss_kib: resident_pages * page_size_kib(),
+        threads: entries("/proc/self/task"),
+        fds: entries("/proc/self/fd"),
+    }
+}
+
+fn page_size_kib() -> u64 {
+    read("/proc/self/smaps")
+        .lines()
+        .find_map(|line| line.strip_prefix("KernelPageSize:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no KernelPageSize in /proc/self/smaps"))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Visit {
+    Saved,
+    AbandonedOnReview,
+    Declined,
+    IdleOnIdentify,
+    /// Posed until the live checks reported, then cancelled.
+    LiveOnPose,
+    /// Cancelled as soon as Pose showed (live checks started and stopped at once).
+    CancelledOnPose,
+}
+
+fn visit_kind(index: usize) -> Visit {
+    match (index % PIPELINE_EVERY, index % 4) {
+        (0, _) => Visit::Saved,
+        (half, _) if half == PIPELINE_EVERY / 2 => Visit::AbandonedOnReview,
+        (_, 1) => Visit::Declined,
+        (_, 2) => Visit::IdleOnIdentify,
+        (_, 3) => Visit::LiveOnPose,
+        _ => Visit::CancelledOnPose,
+    }
+}
+
+fn student_no(index: usize) -> String {
+    format!("2026{index:06}")
+}
+
+fn run_visit(rig: &mut Rig, index: usize) {
+    let idle = config().kiosk.idle_timeout + Duration::from_secs(1);
+    match visit_kind(index) {
+        Visit::Declined => {
+            rig.tap(Event::Start);
+            rig.tap(Event::Decline);
+        }
+        Visit::IdleOnIdentify => {
+            rig.tap(Event::Start);
+            rig.tap(Event::AcceptConsent);
+            rig.tap(Event::KeypadDigit('2'));
+            rig.advance(idle);
+        }
+        Visit::CancelledOnPose => {
+            rig.reach_pose(&student_no(index));
+            rig.tap(Event::Cancel);
+        }
+        Visit::LiveOnPose => {
+            rig.reach_pose(&student_no(index));
+            let seen = rig.booth.diagnostics().live_results;
+            // A camera fault (a starved fake on a loaded machine) would end the visit: stop waiting then.
+            rig.wait_for("a live-check result", |booth| {
+                booth.diagnostics().live_results > seen || booth.flow().screen().name() != "pose"
+            });
+            rig.tap(Event::Cancel);
+        }
+        Visit::AbandonedOnReview => {
+            rig.reach_pose(&student_no(index));
+            rig.button_to_review();
+            assert!(rig.booth.review_photo().is_some());
+            rig.advance(idle);
+        }
+        Visit::Saved => {
+            rig.reach_pose(&student_no(index));
+            rig.button_to_review();
+            rig.tap(Event::Accept);
+            rig.wait_for_screen("done");
+            rig.advance(config().kiosk.done_return + Duration::from_secs(1));
+        }
+    }
+    assert_eq!(
+        rig.screen().name(),
+        "attract",
+        "visit {index} ({:?}) did not end on Attract",
+        visit_kind(index)
+    );
+    assert_eq!(rig.booth.sessions_held(), 0, "visit {index} left data");
+}
+
+#[test]
+#[ignore = "18 min measured in a debug build on the shared 2-core machine (load 3-8 from other builds), \
+            beyond the CI budget; run with `cargo test --test soak -- --ignored`. The 100-visit soak always runs."]
+fn a_thousand_visits_leave_memory_threads_and_files_flat() {
+    soak(SESSIONS, WARM_UP);
+}
+
+#[test]
+fn a_hundred_visits_leave_memory_threads_and_files_flat() {
+    soak(SHORT_SESSIONS, SHORT_WARM_UP);
+}
+
+fn soak(sessions: usize, warm_up: usize) {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let started = Instant::now();
+    let mut rig = Rig::new(Source::Fake(fake_camera(
+        "good_london_045_neutral.jpg",
+        Vec::new(),
+    )));
+    for index in 0..warm_up {
+        run_visit(&mut rig, index);
+    }
+    let baseline = figures();
+    let warm = Instant::now();
+    for index in warm_up..sessions {
+        run_visit(&mut rig, index);
+    }
+    let end = figures();
+    let saved = rig
+        .store()
+        .list(&RecordFilter::default())
+        .unwrap_or_else(|e| panic!("list: {e:#}"))
+        .len();
+    let expected_saved = (0..sessions)
+        .filter(|i| matches!(visit_kind(*i), Visit::Saved))
+        .count();
+    let diagnostics = rig.booth.diagnostics();
+    let growth = end.rss_kib as f64 / baseline.rss_kib as f64 - 1.0;
+    eprintln!(
+        "soak: {sessions} visits ({} through the pipeline, {saved} saved) in {:.0} s ({:.0} s after warm-up); \
+         RSS {} KiB after {warm_up} visits -> {} KiB at the end ({:+.2} %); threads {} -> {}; fds {} -> {}; \
+         {} live-check results; camera losses {}",
+        (0..sessions)
+            .filter(|i| matches!(visit_kind(*i), Visit::Saved | Visit::AbandonedOnReview))
+            .count(),
+        started.elapsed().as_secs_f64(),
+        warm.elapsed().as_secs_f64(),
+        baseline.rss_kib,
+        end.rss_kib,
+        growth * 100.0,
+        baseline.threads,
+        end.threads,
+        baseline.fds,
+        end.fds,
+        diagnostics.live_results,
+        diagnostics.camera.losses,
+    );
+    assert_eq!(saved, expected_saved, "every full visit stored its record");
+    assert!(
+        growth < MAX_RSS_GROWTH,
+        "RSS grew {:.1} % after warm-up",
+        growth * 100.0
+    );
+    assert!(end.threads <= baseline.threads, "threads leaked");
+    assert!(end.fds <= baseline.fds, "file descriptors leaked");
+}
