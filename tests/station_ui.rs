@@ -360,8 +360,10 @@ fn booth_pin_opens_maintenance_review_shows_the_queue_and_goes_back() {
     w.wait_for_screen("attract");
 
     // Long press on the hidden top-left corner (on the booth's manual clock), then the PIN.
-    let corner = egui::pos2(4.0, 4.0);
+    // Inside the corner square and the central panel's clip rect (its outer margin does not react).
+    let corner = egui::pos2(30.0, 30.0);
     w.harness.event(egui::Event::PointerMoved(corner));
+    w.harness.step();
     w.harness.event(egui::Event::PointerButton {
         pos: corner,
         button: egui::PointerButton::Primary,

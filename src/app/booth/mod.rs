@@ -168,7 +168,7 @@ impl Booth {
             io_spooler,
             worker: print,
         } = start_printing(&store, spooler, &config, &actor, &reporter)?;
-        let io_worker = IoWorker::new(store, io_spooler, io_settings(&config, &actor), reporter);
+        let io_worker = IoWorker::new(store, io_spooler, io_settings(&config, actor), reporter);
         let io = WorkerThread::spawn(
             Worker::Storage,
             "booth-io",
@@ -476,7 +476,7 @@ fn start_printing(
     let worker = IoWorker::new(
         second,
         Some(spooler),
-        io_settings(config, actor),
+        io_settings(config, actor.clone()),
         reporter.clone(),
     );
     let thread = WorkerThread::spawn(
@@ -493,9 +493,9 @@ fn start_printing(
     })
 }
 
-fn io_settings(config: &KioskConfig, actor: &Actor) -> IoSettings {
+fn io_settings(config: &KioskConfig, actor: Actor) -> IoSettings {
     IoSettings {
-        actor: actor.clone(),
+        actor,
         student_no: config.staff.student_no,
         pin_attempts: config.staff.pin_attempts.max(1),
         lockout: config.staff.lockout,
