@@ -424,3 +424,34 @@ fn booth_pin_opens_maintenance_review_shows_the_queue_and_goes_back() {
     assert_eq!(w.screen(), "maintenance");
     assert!(w.harness.query_by_label(&w.text("maint.review")).is_some());
 }
+
+#[test]
+fn a_desk_opened_from_the_booth_refuses_an_unknown_or_disabled_account() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let database = database_with_staff(dir.path());
+    let account = StaffAccount::parse(ACCOUNT).unwrap_or_else(|e| panic!("account: {e:#}"));
+    if let Err(e) = open(&database).set_staff_disabled(&account, true, &Actor::Cli, T_START - 10) {
+        panic!("disable: {e:#}");
+    }
+    let clock = Arc::new(AtomicI64::new(T_START));
+    for who in [ACCOUNT, "nobody"] {
+        let app = match StaffApp::new(
+            KioskConfig::default(),
+            open(&database),
+            staff_options(&clock),
+        ) {
+            Ok(app) => app.resume(who),
+            Err(e) => panic!("staff app: {e:#}"),
+        };
+        let mut h = Harness::builder()
+            .with_size(STAFF_WINDOW)
+            .with_context_setup(fonts)
+            .build_ui_state(|ui, app: &mut StaffApp| app.show(ui), app);
+        wait(&mut h, "the worker's answer", |app| !app.is_busy());
+        assert!(h.state().desk().is_none(), "{who} gets no desk");
+        assert!(
+            h.state().login_error().is_some(),
+            "{who}: the refusal is shown"
+        );
+    }
+}

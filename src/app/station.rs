@@ -85,6 +85,7 @@ impl StationApp {
         }
         let Some(desk) = &mut self.desk else {
             self.kiosk.show(ui);
+            self.show_error(ui);
             return;
         };
         let lang = desk.app.lang();
@@ -106,6 +107,25 @@ impl StationApp {
         if back || logged_out || refused {
             self.back_to_booth();
         }
+    }
+
+    /// Why the desk did not open, over the Maintenance screen (bottom left) until it is left.
+    fn show_error(&mut self, ui: &egui::Ui) {
+        if !matches!(
+            self.kiosk.screen(),
+            crate::core::flow::Screen::Maintenance(_)
+        ) {
+            self.error = None;
+        }
+        let Some(error) = &self.error else {
+            return;
+        };
+        egui::Area::new(egui::Id::unique("station-error"))
+            .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(16.0, -16.0))
+            .order(egui::Order::Foreground)
+            .show(ui.ctx(), |ui| {
+                ui.colored_label(crate::app::theme::BAD, error);
+            });
     }
 
     fn open(&mut self, account: &str) {
