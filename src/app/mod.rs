@@ -13,6 +13,7 @@ pub mod booth;
 pub mod preview;
 pub mod screens;
 pub mod staff;
+pub mod station;
 pub mod text;
 pub mod theme;
 pub mod widgets;
@@ -97,6 +98,10 @@ pub struct KioskApp {
     last_screen: &'static str,
     /// Lets camera frames wake the UI only while the preview shows.
     frame_gate: FrameGate,
+    /// Whether Maintenance offers "审核 / Review" (the station wrapper can open the staff queue).
+    staff_review: bool,
+    /// The staff account that asked for the review queue from Maintenance, until taken.
+    staff_request: Option<String>,
 }
 
 impl KioskApp {
@@ -128,7 +133,19 @@ impl KioskApp {
             flash_until: None,
             last_screen: "",
             frame_gate,
+            staff_review: false,
+            staff_request: None,
         }
+    }
+
+    /// Offers "审核 / Review" on the Maintenance screen (see [`station::StationApp`]).
+    pub fn enable_staff_review(&mut self) {
+        self.staff_review = true;
+    }
+
+    /// The staff account that tapped "审核 / Review" in Maintenance since the last call.
+    pub fn take_staff_request(&mut self) -> Option<String> {
+        self.staff_request.take()
     }
 
     pub fn booth(&self) -> &Booth {
@@ -295,6 +312,12 @@ impl KioskApp {
         }
         if !is_resting(&screen) {
             self.corner_down = false;
+        }
+        if let Screen::Maintenance(state) = &screen
+            && self.staff_review
+            && station::review_button(ui, metrics, self.lang())
+        {
+            self.staff_request = Some(state.staff.clone());
         }
         for event in events {
             self.handle(event);
@@ -501,6 +524,7 @@ pub fn run_kiosk(config: KioskConfig, data_dir: &Path, windowed: bool) -> anyhow
     let store = crate::storage::Store::open(&database)
         .with_context(|| format!("cannot open the database {}", database.display()))?;
     let spooler = start_spooler(&config);
+    let opener = station::store_opener(config.clone(), database.clone());
     let fullscreen = config.kiosk.fullscreen && !windowed;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("idbooth")
@@ -538,7 +562,8 @@ pub fn run_kiosk(config: KioskConfig, data_dir: &Path, windowed: bool) -> anyhow
             };
             let clock = MonotonicClock::new();
             let booth = Booth::start(parts, clock.now())?;
-            Ok(Box::new(KioskApp::new(&config, booth, Box::new(clock), gate)))
+            let kiosk = KioskApp::new(&config, booth, Box::new(clock), gate);
+            Ok(Box::new(station::StationApp::new(kiosk, opener)))
         }),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
@@ -546,7 +571,7 @@ pub fn run_kiosk(config: KioskConfig, data_dir: &Path, windowed: bool) -> anyhow
 }
 
 /// The camera worker; its frames wake the UI through `gate`.
-fn start_camera(
+pub(crate) fn start_camera(
     config: &KioskConfig,
     ctx: &egui::Context,
     gate: FrameGate,

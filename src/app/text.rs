@@ -90,6 +90,29 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("staff.tab_search", "查找 (/)", "Search (/)"),
     ("staff.tab_stats", "统计", "Statistics"),
     ("staff.tab_admin", "名单与清理", "Roster & retention"),
+    ("staff.tab_capture", "协助拍照", "Assisted capture"),
+    (
+        "staff.capture_starting",
+        "正在启动相机和模型…",
+        "Starting the camera and the models…",
+    ),
+    (
+        "staff.capture_failed",
+        "无法启动拍照",
+        "Cannot start the capture",
+    ),
+    ("staff.capture_retry", "重试", "Try again"),
+    (
+        "staff.capture_hint",
+        "键盘可输入学号，回车 = 下一步",
+        "Type the student number on the keyboard; Enter = next",
+    ),
+    (
+        "staff.back_to_maintenance",
+        "返回维护",
+        "Back to maintenance",
+    ),
+    ("maint.review", "审核", "Review"),
     (
         "staff.queue_more",
         "仅列出最早的 {n} 条",

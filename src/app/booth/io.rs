@@ -67,7 +67,9 @@ pub(super) enum IoCommand {
 
 /// What the io worker needs from the configuration.
 pub(super) struct IoSettings {
-    pub booth_id: String,
+    /// Who the store records as having captured and printed (the booth id, or the staff account
+    /// running a staff-assisted capture).
+    pub actor: Actor,
     pub student_no: StudentNoFormat,
     pub pin_attempts: u32,
     pub lockout: Duration,
@@ -210,7 +212,7 @@ impl IoWorker {
             profile: job.profile.clone(),
             consent,
         };
-        let actor = Actor::Booth(self.settings.booth_id.clone());
+        let actor = self.settings.actor.clone();
         let now = now_unix_s();
         match self
             .store
@@ -327,7 +329,7 @@ impl IoWorker {
             kind: self.settings.sheet,
             captions: self.settings.captions,
             copies: 1,
-            actor: Actor::Booth(self.settings.booth_id.clone()),
+            actor: self.settings.actor.clone(),
         };
         let reporter = self.reporter.clone();
         let mut progress = |step: PrintProgress| {

@@ -33,6 +33,7 @@ use crate::camera::{CameraHandle, CameraStatus as CameraState, Frame};
 use crate::config::KioskConfig;
 use crate::core::flow::{CameraStatus, Event, Fault, Flow, Worker};
 use crate::core::geometry::SizePx;
+use crate::core::record::Actor;
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::print::spool::Spooler;
 use crate::storage::Store;
@@ -117,8 +118,14 @@ pub struct Booth {
 }
 
 impl Booth {
-    /// Starts the workers and the flow at `now`.
+    /// Starts the workers and the flow at `now`; the store records the configured booth id as the actor.
     pub fn start(parts: BoothParts, now: Duration) -> Result<Booth, BoothError> {
+        let actor = Actor::Booth(parts.config.kiosk.booth_id.clone());
+        Self::start_as(parts, actor, now)
+    }
+
+    /// Starts the booth with `actor` recorded as who captured (staff-assisted capture: the staff account).
+    pub fn start_as(parts: BoothParts, actor: Actor, now: Duration) -> Result<Booth, BoothError> {
         let BoothParts {
             config,
             camera,
@@ -160,8 +167,8 @@ impl Booth {
         let Printing {
             io_spooler,
             worker: print,
-        } = start_printing(&store, spooler, &config, &reporter)?;
-        let io_worker = IoWorker::new(store, io_spooler, io_settings(&config), reporter);
+        } = start_printing(&store, spooler, &config, &actor, &reporter)?;
+        let io_worker = IoWorker::new(store, io_spooler, io_settings(&config, actor), reporter);
         let io = WorkerThread::spawn(
             Worker::Storage,
             "booth-io",
@@ -448,6 +455,7 @@ fn start_printing(
     store: &Store,
     spooler: Option<Box<dyn Spooler + Send>>,
     config: &KioskConfig,
+    actor: &Actor,
     reporter: &Reporter,
 ) -> Result<Printing, BoothError> {
     let Some(spooler) = spooler else {
@@ -465,7 +473,12 @@ fn start_printing(
             return Ok(Printing::by_io(spooler));
         }
     };
-    let worker = IoWorker::new(second, Some(spooler), io_settings(config), reporter.clone());
+    let worker = IoWorker::new(
+        second,
+        Some(spooler),
+        io_settings(config, actor.clone()),
+        reporter.clone(),
+    );
     let thread = WorkerThread::spawn(
         Worker::Print,
         "booth-print",
@@ -480,9 +493,9 @@ fn start_printing(
     })
 }
 
-fn io_settings(config: &KioskConfig) -> IoSettings {
+fn io_settings(config: &KioskConfig, actor: Actor) -> IoSettings {
     IoSettings {
-        booth_id: config.kiosk.booth_id.clone(),
+        actor,
         student_no: config.staff.student_no,
         pin_attempts: config.staff.pin_attempts.max(1),
         lockout: config.staff.lockout,

@@ -306,7 +306,7 @@ fn desk_intent(
                 }
                 Tab::Stats => follow.commands.push(Command::LoadStats { utc_offset_s }),
                 Tab::Search => desk.focus_search = true,
-                Tab::Admin => {}
+                Tab::Admin | Tab::Capture => {}
             }
         }
         StaffIntent::FocusSearch => {

@@ -8,6 +8,7 @@
 
 mod admin;
 mod apply;
+pub mod capture;
 mod decision;
 mod export_tab;
 mod login;
@@ -23,6 +24,7 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 
+use super::KioskApp;
 use super::text::{Lang, tr};
 use super::theme;
 use crate::config::KioskConfig;
@@ -168,6 +170,8 @@ pub struct StaffApp {
     printer: Option<PrinterMonitor>,
     /// The UI context, for the printer monitor to wake the station.
     repaint: Arc<OnceLock<egui::Context>>,
+    /// The "拍照 / Capture" tab (`None`: this station does not capture).
+    capture: Option<capture::CaptureTab>,
 }
 
 impl StaffApp {
@@ -220,7 +224,35 @@ impl StaffApp {
             worker,
             printer: None,
             repaint: Arc::new(OnceLock::new()),
+            capture: None,
         })
+    }
+
+    /// Offers the "拍照 / Capture" tab: `starter` builds the booth when the tab is first opened.
+    pub fn with_capture(mut self, starter: capture::CaptureStarter) -> Self {
+        self.capture = Some(capture::CaptureTab::new(starter));
+        self
+    }
+
+    /// Opens the desk for `account` without a PIN: the caller (the booth's maintenance screen) has
+    /// already checked it. The worker refuses unknown, disabled and locked accounts.
+    pub fn resume(mut self, account: &str) -> Self {
+        self.send(Command::Resume {
+            account: account.to_owned(),
+        });
+        self
+    }
+
+    /// The capture tab's running booth UI, if open.
+    pub fn capture_kiosk(&self) -> Option<&KioskApp> {
+        self.capture.as_ref().and_then(capture::CaptureTab::kiosk)
+    }
+
+    /// Whether the capture tab's booth (and so the camera) is running or starting.
+    pub fn capture_active(&self) -> bool {
+        self.capture
+            .as_ref()
+            .is_some_and(capture::CaptureTab::is_active)
     }
 
     /// Shows `spooler`'s printer state in the top bar, polled every `interval` on the
@@ -301,6 +333,11 @@ impl StaffApp {
         for intent in intents {
             self.apply_intent(intent);
         }
+        // The camera is held only while the capture tab is shown.
+        let capturing = self.desk().is_some_and(|desk| desk.tab == Tab::Capture);
+        if !capturing && let Some(capture) = &mut self.capture {
+            capture.release();
+        }
         self.refresh_when_due(ui.ctx());
     }
 
@@ -358,6 +395,7 @@ impl StaffApp {
                     original: self.images.original.as_ref(),
                     busy,
                     printer: self.printer.as_ref().and_then(PrinterMonitor::state),
+                    capture: self.capture.is_some(),
                 };
                 intents.extend(review::top_bar(ui, &view, desk, self.banner.as_ref()));
                 match desk.tab {
@@ -383,8 +421,14 @@ impl StaffApp {
                             ));
                         });
                     }
+                    Tab::Capture => match &mut self.capture {
+                        Some(capture) => capture.show(ui, lang, desk.staff.account.as_str()),
+                        None => desk.tab = Tab::Queue,
+                    },
                 }
-                if !ui.ctx().egui_wants_keyboard_input() {
+                // Typed keys belong to the booth's keypad on the capture tab, never to the review
+                // shortcuts.
+                if desk.tab != Tab::Capture && !ui.ctx().egui_wants_keyboard_input() {
                     intents.extend(ui.input(|input| review::shortcuts(input, desk)));
                 }
             }
@@ -437,7 +481,8 @@ pub fn run_staff(config: KioskConfig, data_dir: &Path) -> anyhow::Result<()> {
     let store = Store::open(&database)
         .with_context(|| format!("cannot open the records database {}", database.display()))?;
     let printer = config.print.printer.clone();
-    let mut app = StaffApp::new(config, store, StaffOptions::system())?;
+    let starter = capture::real_starter(config.clone(), database.clone());
+    let mut app = StaffApp::new(config, store, StaffOptions::system())?.with_capture(starter);
     if let Some(printer) = printer {
         let spooler =
             crate::print::cups::CupsSpooler::new(&crate::print::cups::cups_server(), &printer)
@@ -491,6 +536,7 @@ mod tests {
             include_str!("report.rs"),
             include_str!("rerender.rs"),
             include_str!("export_tab.rs"),
+            include_str!("capture.rs"),
         ];
         let mut checked = 0;
         for source in sources {

@@ -24,6 +24,8 @@ pub struct View<'a> {
     pub busy: bool,
     /// The printer's latest state; `None` without a printer or before the first answer.
     pub printer: Option<crate::print::PrinterState>,
+    /// Whether the station offers the "拍照 / Capture" tab.
+    pub capture: bool,
 }
 
 /// Shortcuts, read only while no text field has the keyboard.
@@ -76,12 +78,15 @@ pub fn top_bar(
         ui.horizontal(|ui| {
             let queue_label =
                 tr(lang, "staff.tab_queue").replace("{n}", &desk.total_pending.to_string());
-            let tabs = [
+            let mut tabs = vec![
                 (Tab::Queue, queue_label),
                 (Tab::Search, tr(lang, "staff.tab_search").to_owned()),
                 (Tab::Stats, tr(lang, "staff.tab_stats").to_owned()),
                 (Tab::Admin, tr(lang, "staff.tab_admin").to_owned()),
             ];
+            if view.capture {
+                tabs.push((Tab::Capture, tr(lang, "staff.tab_capture").to_owned()));
+            }
             for (tab, label) in tabs {
                 if ui.selectable_label(desk.tab == tab, label).clicked() {
                     intents.push(StaffIntent::ShowTab(tab));

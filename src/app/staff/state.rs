@@ -14,6 +14,8 @@ pub enum Tab {
     Search,
     Stats,
     Admin,
+    /// The booth flow run by staff for a student (only when the station has a capture starter).
+    Capture,
 }
 
 /// What a person asked for this frame (a click or a shortcut). The app turns intents into state
@@ -157,7 +159,7 @@ impl Desk {
     pub fn current_list(&self) -> &[RecordSummary] {
         match self.tab {
             Tab::Search => &self.search_results,
-            Tab::Queue | Tab::Stats | Tab::Admin => &self.queue,
+            Tab::Queue | Tab::Stats | Tab::Admin | Tab::Capture => &self.queue,
         }
     }
 

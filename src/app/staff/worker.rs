@@ -15,7 +15,8 @@ use crate::core::record::{
     StaffAccount, StaffPin, Stats,
 };
 use crate::storage::{
-    LockoutPolicy, PurgeReport, RosterImportOptions, RosterImportReport, StaffSummary, Store,
+    LockoutPolicy, PurgeReport, RosterImportOptions, RosterImportReport, StaffSummary,
+    StorageError, Store,
 };
 
 use super::StaffError;
@@ -45,6 +46,11 @@ pub enum Command {
         pin: String,
     },
     Logout,
+    /// Opens the desk for an account the booth already checked the PIN of (staff mode from the booth's
+    /// maintenance screen): refused if the account is unknown, disabled or locked.
+    Resume {
+        account: String,
+    },
     LoadQueue {
         page_size: u32,
     },
@@ -264,6 +270,23 @@ impl WorkerState {
             self.actor = Some(Actor::Staff(account.to_string()));
             return Ok(Reply::LoggedIn(summary));
         }
+        if let Command::Resume { account } = command {
+            let account = StaffAccount::parse(&account)?;
+            let summary = self.store.staff(&account, now_unix_s)?;
+            if summary.disabled {
+                return Err(StorageError::StaffDisabled(account.to_string()).into());
+            }
+            if let Some(until) = summary.locked_until_unix_s {
+                return Err(StorageError::LockedOut {
+                    account: account.to_string(),
+                    remaining_s: until - now_unix_s,
+                }
+                .into());
+            }
+            tracing::info!(account = %account, "staff desk opened from the booth");
+            self.actor = Some(Actor::Staff(account.to_string()));
+            return Ok(Reply::LoggedIn(summary));
+        }
         if let Command::SettlePrintJobs(spooler) = command {
             let actor = Actor::Staff(STATION_ACTOR_NAME.to_owned());
             let settled = settle_after_restart(&mut self.store, &spooler.0, &actor, now_unix_s)
@@ -327,6 +350,7 @@ impl WorkerState {
             Command::Export(request) => Reply::Exported(self.export(request, &actor, now_unix_s)?),
             Command::Login { .. }
             | Command::Logout
+            | Command::Resume { .. }
             | Command::SettlePrintJobs(_)
             | Command::Stop => {
                 return Err(StaffError::WorkerGone);
@@ -382,6 +406,7 @@ fn command_name(command: &Command) -> &'static str {
     match command {
         Command::Login { .. } => "login",
         Command::Logout => "logout",
+        Command::Resume { .. } => "resume",
         Command::LoadQueue { .. } => "load queue",
         Command::LoadRecord(_) => "load record",
         Command::Approve(_) => APPROVE_NAME,
