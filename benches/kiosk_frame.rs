@@ -114,7 +114,10 @@ impl Rig {
     fn frames_until(&mut self, what: &str, done: impl Fn(&KioskApp) -> bool) {
         let start = Instant::now();
         while !done(&self.app) {
-            assert!(start.elapsed() < SETUP_TIMEOUT, "timed out waiting for {what}");
+            assert!(
+                start.elapsed() < SETUP_TIMEOUT,
+                "timed out waiting for {what}"
+            );
             self.frame();
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -155,7 +158,11 @@ fn kiosk_frame(c: &mut Criterion) {
         "preview uploads during the pose bench: {uploads} in {secs:.1} s ({:.0}/s)",
         uploads as f64 / secs
     );
-    assert_eq!(rig.app.screen().name(), "pose", "still on Pose after the bench");
+    assert_eq!(
+        rig.app.screen().name(),
+        "pose",
+        "still on Pose after the bench"
+    );
     group.finish();
 }
 
