@@ -15,11 +15,15 @@ use crate::core::flow::{
     LookupResult, Pin, PinOutcome, PrintJobState, RecordRef, SaveRequest, SessionId, StudentKey,
 };
 use crate::core::locale::StudentNoFormat;
-use crate::core::record::{Actor, Consent, RecordId, RecordStatus, StaffPin, StudentNo};
+use crate::core::record::{
+    Actor, Consent, PrintPurpose, RecordId, RecordStatus, StaffPin, StudentNo,
+};
 use crate::print::font::CaptionFonts;
-use crate::print::job::{JobOutcome, PrintPolicy, PrintProgress, ThreadPause};
+use crate::print::job::{JobOutcome, PrintError, PrintPolicy, PrintProgress, ThreadPause};
 use crate::print::layout::SheetKind;
-use crate::print::record::{RecordPrintContext, RecordPrintRequest, print_record};
+use crate::print::record::{
+    RecordPrintContext, RecordPrintError, RecordPrintRequest, print_record_for,
+};
 use crate::print::spool::Spooler;
 use crate::storage::{LockoutPolicy, NewCapture, StorageError, Store, Submission};
 
@@ -348,13 +352,24 @@ impl IoWorker {
             now_unix_s: &now_unix_s,
             progress: &mut progress,
         };
-        let outcome = print_record(&mut self.store, spooler, &request, &mut context);
+        let outcome = print_record_for(
+            &mut self.store,
+            spooler,
+            &request,
+            PrintPurpose::TakeHome,
+            &mut context,
+        );
         self.dirty = true;
         match outcome {
             Ok(JobOutcome::Completed { .. }) => PrintJobState::Printed,
             Ok(other) => {
                 tracing::warn!(%session, ?other, "print job did not complete");
                 PrintJobState::Failed
+            }
+            // Policy, not a printer problem: the booth stays in service.
+            Err(RecordPrintError::Print(PrintError::CopyLimit { printed, limit, .. })) => {
+                tracing::info!(%session, record = record.0, printed, limit, "take-home copy refused: copy limit reached");
+                PrintJobState::Refused
             }
             Err(error) => {
                 tracing::warn!(%session, "printing failed: {error:#}");
