@@ -12,7 +12,7 @@ const DONE_RETURN: Duration = Duration::from_secs(20);
 fn settings() -> FlowSettings {
     FlowSettings {
         default_language: Language::Zh,
-        idle_timeout: Duration::from_secs(60),
+        idle_timeout: Duration::from_mins(1),
         done_return: DONE_RETURN,
         out_of_service: false,
         countdown_secs: 3,
