@@ -158,9 +158,9 @@ fn a_reached_copy_limit_is_not_printed_and_the_booth_stays_in_service() {
 
     rig.tap(Event::Print);
     rig.wait_for("the refusal", |booth| {
-        !matches!(booth.flow().screen(), Screen::Done(done) if done.print != PrintState::Failed)
+        !matches!(booth.flow().screen(), Screen::Done(done) if done.print != PrintState::LimitReached)
     });
-    assert_eq!(done_print(&rig), Some(PrintState::Failed));
+    assert_eq!(done_print(&rig), Some(PrintState::LimitReached));
     assert!(
         spooler.submitted().is_empty(),
         "nothing reached the printer"

@@ -105,6 +105,10 @@ fn print_section(ui: &mut egui::Ui, print: PrintState, view: &View<'_>) -> Optio
             say(ui, "done.printed", theme::GOOD);
             None
         }
+        PrintState::LimitReached => {
+            say(ui, "done.print_limit", theme::TEXT_SECONDARY);
+            None
+        }
         PrintState::Failed => {
             say(ui, "done.print_failed", theme::BAD);
             lamp(ui);

@@ -130,6 +130,11 @@ pub const BOOTH_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("done.print", "打印照片", "Print photo"),
     ("done.print_again", "重新打印", "Print again"),
+    (
+        "done.print_limit",
+        "本次记录的打印份数已用完，如需更多请联系工作人员",
+        "The copies for this record are used up: ask staff if you need more",
+    ),
     ("done.queued", "已加入打印队列", "Queued for printing"),
     ("done.printing", "正在打印…", "Printing…"),
     (

@@ -232,9 +232,9 @@ impl Flow {
             PrintJobState::Queued => PrintState::Queued,
             PrintJobState::Printing => PrintState::Printing,
             PrintJobState::Printed => PrintState::Printed,
-            // The Done screen has one "not printed, please ask staff" state for both: the student's next
-            // step is the same. Only a failure is a printer fault.
-            PrintJobState::Failed | PrintJobState::Refused => PrintState::Failed,
+            // Only a failure is a printer fault (and offers a retry); a refusal is the copy limit.
+            PrintJobState::Failed => PrintState::Failed,
+            PrintJobState::Refused => PrintState::LimitReached,
         };
         // Let the student see how the print went before the booth resets.
         done.until = self.now + self.settings.done_return;

@@ -58,7 +58,7 @@ fn done_print(flow: &Flow) -> Option<PrintState> {
 }
 
 /// Taps Print, gets `state` back, and lets the Done screen run out.
-fn print_then(state: PrintJobState) -> Flow {
+fn print_then(state: PrintJobState, shown: PrintState) -> Flow {
     let (mut flow, session, now) = at_done();
     let fx = flow.handle(Event::Print, now);
     assert!(
@@ -71,14 +71,23 @@ fn print_then(state: PrintJobState) -> Flow {
         Event::PrintStatus { session, state },
         now + Duration::from_secs(1),
     );
-    assert_eq!(done_print(&flow), Some(PrintState::Failed));
+    assert_eq!(done_print(&flow), Some(shown));
+    // A refusal offers no retry: tapping Print again asks for nothing.
+    if shown == PrintState::LimitReached {
+        let fx = flow.handle(Event::Print, now + Duration::from_secs(2));
+        assert!(
+            !fx.iter()
+                .any(|effect| matches!(effect, Effect::Print { .. })),
+            "{fx:?}"
+        );
+    }
     flow.handle(Event::Tick, now + DONE_RETURN * 3);
     flow
 }
 
 #[test]
 fn a_copy_limit_refusal_shows_on_done_but_does_not_put_the_booth_in_failsafe() {
-    let flow = print_then(PrintJobState::Refused);
+    let flow = print_then(PrintJobState::Refused, PrintState::LimitReached);
     assert!(flow.faults().is_empty(), "{:?}", flow.faults());
     assert!(
         matches!(flow.screen(), Screen::Attract { .. }),
@@ -89,7 +98,7 @@ fn a_copy_limit_refusal_shows_on_done_but_does_not_put_the_booth_in_failsafe() {
 
 #[test]
 fn a_failed_print_is_a_printer_fault_once_the_visit_ends() {
-    let flow = print_then(PrintJobState::Failed);
+    let flow = print_then(PrintJobState::Failed, PrintState::Failed);
     assert_eq!(flow.faults(), &BTreeSet::from([Fault::PrinterError]));
     assert_eq!(
         flow.screen(),

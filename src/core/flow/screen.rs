@@ -251,6 +251,8 @@ pub enum PrintState {
     Printed,
     /// "打印失败，请联系工作人员"; the button offers a retry.
     Failed,
+    /// The record's copy limit is used up: no retry (it would be refused again); staff can print more.
+    LimitReached,
 }
 
 /// The receipt: record number, status 待审核 (pending review), printing.
