@@ -61,18 +61,16 @@ fn bench_checks(c: &mut Criterion) {
             ("frame", AnalyzeMode::Frame),
         ] {
             let label = format!(
-                "capture {name}: detect + mesh ({mode_name} mode) + coarse mask + all checks"
+                "capture {name}: detect + mesh ({mode_name} mode) + coarse mask + all checks \
+                 (segmenter on a second thread)"
             );
             group.bench_function(label, |b| {
                 b.iter(|| {
-                    let analysis = vision.analyze(image, mode).expect("analysis");
-                    let mask = vision
-                        .segment(image)
-                        .expect("segmentation")
-                        .coarse_person_mask();
+                    let seen = vision.analyze_and_segment(image, mode).expect("analysis");
+                    let mask = seen.segmentation.coarse_person_mask();
                     let report = checks::run(
                         image,
-                        &analysis,
+                        &seen.analysis,
                         Some(&mask),
                         &spec,
                         &thresholds,

@@ -100,6 +100,13 @@ fn parts(
                 .ok()
         });
     });
+    c.bench_function("analyze_and_segment_1350_capture_two_threads", |b| {
+        b.iter(|| {
+            vision
+                .analyze_and_segment(black_box(&capture), AnalyzeMode::Capture)
+                .ok()
+        });
+    });
     c.bench_function("segment_1350_capture", |b| {
         b.iter(|| vision.segment(black_box(&capture)).ok());
     });

@@ -1,6 +1,7 @@
 //! The booth runtime's services end to end: the QR scan on the Identify screen (rqrr on camera frames),
 //! the hidden staff entry (long press, PIN checked against the store's staff accounts, lockout counted by
-//! the booth), profile selection in maintenance, and the printer worker (polled; pending records do not print).
+//! the booth), profile selection in maintenance, and the printer worker (polled; a take-home print on an
+//! empty printer is a printer fault). Successful take-home prints are in tests/booth_print.rs.
 
 mod booth_support;
 
@@ -9,8 +10,10 @@ use std::time::Duration;
 
 use booth_support::{Rig, STUDENT_NO, Source, config, fake_camera, fake_camera_at, support_file};
 use idbooth::app::booth::{PrinterView, WorkerState};
-use idbooth::core::flow::{Event, Lookup, Pin, PinState, PrintState, Screen, StudentKey};
-use idbooth::core::record::{Actor, StaffAccount, StaffPin};
+use idbooth::core::flow::{Event, Fault, Lookup, Pin, PinState, PrintState, Screen, StudentKey};
+use idbooth::core::record::{
+    Actor, PrintJobState, PrintPurpose, RecordId, RecordStatus, StaffAccount, StaffPin,
+};
 use idbooth::print::fake::FakeSpooler;
 use idbooth::print::spool::PrinterState;
 
@@ -111,7 +114,7 @@ fn wrong_pins_lock_the_staff_entry() {
 }
 
 #[test]
-fn a_configured_printer_is_polled_but_pending_records_are_not_offered_for_printing() {
+fn a_printer_out_of_paper_is_polled_and_a_take_home_print_raises_the_printer_fault() {
     let spooler = Arc::new(FakeSpooler::new("booth-printer"));
     spooler.set_printer_state(PrinterState::OutOfPaper);
     let mut print_config = config();
@@ -140,12 +143,34 @@ fn a_configured_printer_is_polled_but_pending_records_are_not_offered_for_printi
     let Screen::Done(done) = rig.screen() else {
         unreachable!()
     };
-    // The record awaits review; the lifecycle prints approved records only.
-    assert_eq!(done.print, PrintState::NotOffered);
+    let record = RecordId(done.record.0);
+    // The take-home copy is offered while the record awaits review.
+    assert_eq!(done.print, PrintState::Offered);
     rig.tap(Event::Print);
-    assert_eq!(rig.screen().name(), "done");
-    assert!(spooler.submitted().is_empty());
-    assert!(rig.booth.flow().faults().is_empty());
+    rig.wait_for("the print failure", |booth| {
+        booth.flow().faults().contains(&Fault::PrinterError)
+    });
+    assert!(
+        matches!(rig.screen(), Screen::Done(done) if done.print == PrintState::Failed),
+        "{:?}",
+        rig.screen()
+    );
+    assert!(
+        spooler.submitted().is_empty(),
+        "an empty printer gets no job"
+    );
+    let store = rig.store();
+    let jobs = store.print_jobs(record).expect("jobs");
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(
+        (jobs[0].purpose, jobs[0].state),
+        (PrintPurpose::TakeHome, PrintJobState::Failed)
+    );
+    assert!(!jobs[0].error.is_empty(), "staff read why it failed");
+    assert_eq!(
+        store.get(record).expect("record").summary.record.status,
+        RecordStatus::PendingReview
+    );
 }
 
 #[test]

@@ -154,3 +154,97 @@ fn language_toggle_changes_the_visible_text() {
     assert_eq!(k.screen(), "attract");
     assert!(k.shows(&zh_start));
 }
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[test]
+fn roster_name_is_confirmed_and_an_ineligible_number_is_explained() {
+    use idbooth::core::record::{Actor, StudentNoRule};
+    use idbooth::storage::RosterImportOptions;
+    let config = KioskConfig::default();
+    let rule: StudentNoRule = config.staff.student_no;
+    let mut k = kiosk_support::kiosk_seeded(&config, |store| {
+        let csv = "学号,姓名,是否有效\n20250001,张三,是\n20250002,李四,否\n";
+        let options = RosterImportOptions {
+            rule,
+            ..RosterImportOptions::default()
+        };
+        match store.import_roster(csv.as_bytes(), &options, &Actor::Cli, unix_now()) {
+            Ok(report) => assert!(report.committed, "{report:?}"),
+            Err(e) => panic!("roster: {e:#}"),
+        }
+    });
+    k.tap("attract.start");
+    k.tap("consent.accept");
+    k.type_digits("20250002");
+    k.tap("identify.next");
+    let refused = k.text("identify.ineligible").replace("{name}", "李四");
+    k.wait_for("the ineligible explanation", |k| k.shows(&refused));
+    assert!(!k.shows(&k.text("identify.confirm_me")), "cannot continue");
+    for _ in 0..8 {
+        k.tap("identify.backspace");
+    }
+    k.type_digits(STUDENT_NO);
+    k.tap("identify.next");
+    k.wait_for("the roster name", |k| k.shows("张三"));
+    k.tap("identify.confirm_me");
+    assert_eq!(k.screen(), "pose");
+}
+
+#[test]
+fn long_press_on_the_corner_and_a_pin_open_maintenance() {
+    use idbooth::core::record::{Actor, StaffAccount, StaffPin};
+    let (Ok(account), Ok(pin)) = (StaffAccount::parse("li.wei"), StaffPin::parse("2468")) else {
+        panic!("valid account and PIN")
+    };
+    let mut k = kiosk_support::kiosk_seeded(&KioskConfig::default(), |store| {
+        if let Err(e) = store.create_staff(&account, "李伟", &pin, &Actor::Cli, unix_now()) {
+            panic!("staff: {e:#}");
+        }
+    });
+    let hold = k.harness.state().booth().flow().settings().corner_hold;
+    // Press the top-left corner, hold it past the configured time, release.
+    let corner = egui::pos2(4.0, 4.0);
+    k.harness.hover_at(corner);
+    k.harness.event(egui::Event::PointerButton {
+        pos: corner,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::default(),
+    });
+    k.harness.step();
+    k.advance(hold + Duration::from_millis(100));
+    k.harness.event(egui::Event::PointerButton {
+        pos: corner,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::default(),
+    });
+    k.harness.step();
+    assert_eq!(k.screen(), "staff_pin", "the long press opens the PIN pad");
+    // A wrong PIN is refused with the attempts left.
+    k.type_digits("1111");
+    k.tap("pin.ok");
+    k.wait_for("the wrong-PIN answer", |k| {
+        matches!(
+            k.harness.state().screen(),
+            idbooth::core::flow::Screen::StaffPin(idbooth::core::flow::PinState::Wrong { .. })
+        )
+    });
+    k.type_digits("2468");
+    k.tap("pin.ok");
+    k.wait_for_screen("maintenance");
+    k.tap("maint.camera");
+    assert!(k.shows("frame rate"), "camera diagnostics are listed");
+    k.tap("maint.overview");
+    k.tap("maint.oos_on");
+    assert!(k.harness.state().booth().flow().out_of_service());
+    k.tap("maint.exit");
+    assert_eq!(k.screen(), "out_of_service");
+    assert!(k.shows(&k.text("oos.title")));
+    assert!(!k.shows(&k.text("attract.start")));
+}

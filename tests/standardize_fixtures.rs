@@ -170,6 +170,56 @@ fn assert_compliant(file: &str, photo: &StandardizedPhoto, spec: &PhotoSpec, bac
         delta < StandardizeSettings::default().background_delta_e_max,
         "{file}: {delta}"
     );
+    assert_flat_background(file, photo, spec, background);
+}
+
+/// Largest ΔE76 from the chosen colour any pixel of a replaced flat background may show: JPEG keeps
+/// a flat colour within about 1 (the mean is 0.0–0.2 on these photos), while a speck or a streak of
+/// the old background or of hair is tens of units away.
+const FLAT_BACKGROUND_MAX_DELTA_E: f32 = 4.0;
+/// Rows this far (fraction of the face width) above the crown are background across the whole width:
+/// the crown is the 5th percentile of the hair-top columns, so a few strands may reach a little higher.
+const ABOVE_CROWN_MARGIN_FRAC: f32 = 0.15;
+/// Left and right of the head, from the top down to the eye line, pixels farther than this (face
+/// widths) from the eye midpoint are background too: loose curls reach about 0.95 face widths from
+/// the midline (London 001). On tight profiles (id_card) no such strip exists.
+const SIDE_CLEAR_FACE_WIDTHS: f32 = 1.1;
+
+/// No specks, streaks or blotches on the replaced background: every pixel of the band above the
+/// crown and of the strips beside the head (above the eye line) is the chosen colour, whatever the
+/// mask says.
+fn assert_flat_background(file: &str, photo: &StandardizedPhoto, spec: &PhotoSpec, bg: Rgb8) {
+    let geometry = &photo.record.check.geometry;
+    let target = srgb_to_lab(bg);
+    let (w, h) = photo.pixels.dimensions();
+    let top_rows = (geometry.crown_px - ABOVE_CROWN_MARGIN_FRAC * geometry.face_width_px).max(0.0);
+    let clear = SIDE_CLEAR_FACE_WIDTHS * geometry.face_width_px;
+    let left_strip = (geometry.eye_mid_x_px - clear).max(0.0);
+    let right_strip = geometry.eye_mid_x_px + clear;
+    let eye_line = geometry.eye_line_px.clamp(0.0, h as f32) as u32;
+    let mut worst = (0.0_f32, 0, 0);
+    for y in 0..eye_line {
+        for x in 0..w {
+            let column = x as f32 + 0.5;
+            let in_band = (y as f32) < top_rows || column < left_strip || column > right_strip;
+            if !in_band {
+                continue;
+            }
+            let p = photo.pixels.get_pixel(x, y);
+            let delta = delta_e76(srgb_to_lab(Rgb8::new(p[0], p[1], p[2])), target);
+            if delta > worst.0 {
+                worst = (delta, x, y);
+            }
+        }
+    }
+    assert!(
+        worst.0 <= FLAT_BACKGROUND_MAX_DELTA_E,
+        "{file} {}: background pixel ({}, {}) is ΔE {} from the chosen colour (speck or streak)",
+        spec.name,
+        worst.1,
+        worst.2,
+        worst.0
+    );
 }
 
 #[test]

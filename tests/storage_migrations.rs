@@ -4,7 +4,7 @@
 
 mod storage_support;
 
-use idbooth::core::record::{Actor, RecordId, RecordStatus, StaffAccount, StaffPin};
+use idbooth::core::record::{Actor, PrintPurpose, RecordId, RecordStatus, StaffAccount, StaffPin};
 use idbooth::storage::{LockoutPolicy, NewPrintJob, StorageError, Store, schema};
 use storage_support::{T0, capture, submission};
 
@@ -50,6 +50,28 @@ fn seed_at_version(conn: &rusqlite::Connection, version: i64) -> rusqlite::Resul
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?
                 .to_string();
         conn.execute("INSERT INTO staff (account, display_name, pin_hash, created_at, updated_at) VALUES ('old.hand', '老员工', ?1, 5, 5)", [hash])?;
+    }
+    if version >= 3 {
+        // A completed staff print of an approved record, as versions 3 and 4 wrote it (no purpose column).
+        conn.execute_batch(
+            "INSERT INTO records (id, student_no, profile, status, created_at, updated_at, queued_at, approved_at,
+                 retake_count, consent_version, consent_at)
+                 VALUES (2, '20230001', 'visa', 'printed', 11, 13, 11, 12, 0, 'v1', 9);
+             INSERT INTO captures (record_id, attempt, captured_at, actor_kind, actor_name, photo_blob, photo_sha256,
+                 photo_bytes, original_blob, original_sha256, original_bytes, report_json, params_json)
+                 SELECT 2, 1, 11, 'booth', 'b1', 1, photo_sha256, photo_bytes, 1, original_sha256, original_bytes, '{}', '{}'
+                 FROM captures WHERE record_id = 1;
+             INSERT INTO audit (at, actor_kind, actor_name, action, record_id, to_status)
+                 VALUES (11, 'booth', 'b1', 'submitted', 2, 'pending_review');
+             INSERT INTO audit (at, actor_kind, actor_name, action, record_id, from_status, to_status)
+                 VALUES (12, 'staff', 'admin', 'approved', 2, 'pending_review', 'approved');
+             INSERT INTO audit (at, actor_kind, actor_name, action, record_id, from_status, to_status)
+                 VALUES (13, 'staff', 'admin', 'printed', 2, 'approved', 'printed');
+             INSERT INTO print_jobs (record_id, capture_id, copies, printer, layout, state, spooler_job, actor_kind,
+                 actor_name, created_at, updated_at)
+                 SELECT 2, id, 2, 'PDF', '6inch', 'completed', 'PDF-3', 'staff', 'admin', 12, 13
+                 FROM captures WHERE record_id = 2;",
+        )?;
     }
     Ok(())
 }
@@ -104,6 +126,20 @@ fn every_earlier_schema_version_migrates_to_the_latest_with_its_data() -> TestRe
                 layout: "single".into(),
             };
             store.create_print_job(&job, &staff(), T0)?;
+        }
+        if version >= 3 {
+            let old_jobs = store.print_jobs(RecordId(2))?;
+            assert_eq!(old_jobs.len(), 1, "from version {version}");
+            assert_eq!(
+                (old_jobs[0].purpose, old_jobs[0].copies),
+                (PrintPurpose::Official, 2),
+                "a job written before purposes existed is an official print"
+            );
+            assert_eq!(store.printed_copies(RecordId(2))?, 2);
+            assert_eq!(
+                store.get(RecordId(2))?.summary.record.status,
+                RecordStatus::Printed
+            );
         }
         if version >= 2 {
             assert!(

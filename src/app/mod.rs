@@ -20,7 +20,7 @@ pub mod widgets;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -190,7 +190,13 @@ impl KioskApp {
             self.flash_until = Some(now + FLASH_DURATION);
         }
         let wants_preview = shows_preview(self.screen());
-        self.frame_gate.set_open(wants_preview);
+        self.frame_gate.set_mode(if wants_preview {
+            GateMode::Open
+        } else if matches!(self.screen(), Screen::Attract { .. }) {
+            GateMode::Closed
+        } else {
+            GateMode::Throttled
+        });
         if wants_preview {
             let mirror = self.booth.camera().mirror();
             self.preview.update(ctx, self.booth.preview_frame(), mirror);
@@ -398,13 +404,17 @@ fn draw_screen(
 /// The hidden staff corner (top-left): pressing sends CornerPress, letting go CornerRelease; the flow
 /// times the long press and opens the PIN screen.
 fn corner(ui: &mut egui::Ui, metrics: theme::Metrics, down: &mut bool) -> Option<Event> {
-    let rect = egui::Rect::from_min_size(ui.ctx().content_rect().min, metrics.corner_size());
-    let response = ui.interact(
-        rect,
-        egui::Id::unique("staff-corner"),
-        egui::Sense::click_and_drag(),
-    );
-    let pressed = response.is_pointer_button_down_on();
+    // Its own foreground area at the screen's corner: the panel's margin would otherwise clip it.
+    let origin = ui.ctx().content_rect().min;
+    let pressed = egui::Area::new(egui::Id::unique("staff-corner"))
+        .fixed_pos(origin)
+        .order(egui::Order::Foreground)
+        .show(ui.ctx(), |ui| {
+            let (_, response) =
+                ui.allocate_exact_size(metrics.corner_size(), egui::Sense::click_and_drag());
+            response.is_pointer_button_down_on()
+        })
+        .inner;
     match (pressed, *down) {
         (true, false) => {
             *down = true;
@@ -431,47 +441,68 @@ fn camera_banner(status: &CameraStatus) -> Option<&'static str> {
     }
 }
 
-/// While the preview is not shown, camera frames wake the UI at most this often (so a camera status change
-/// still shows within a second, while an idle booth does not repaint 30 times a second).
+/// While a resting screen without the preview shows (Failsafe, out of service, maintenance…), camera
+/// frames wake the UI at most this often, so a camera coming back is noticed within a second.
 const CLOSED_GATE_WAKE: Duration = Duration::from_secs(1);
 
-/// Decides whether a camera frame wakes the UI: always while a screen shows the preview, else at most once
-/// per [`CLOSED_GATE_WAKE`]. Cloned into the camera's waker; the app opens and closes it each frame.
+/// Decides whether a camera frame wakes the UI: always while a screen shows the preview; at most once
+/// per [`CLOSED_GATE_WAKE`] on other screens; never on the idle Attract screen, which repaints only at its
+/// slide deadline (and checks the camera then). Cloned into the camera's waker; the app sets it each frame.
 #[derive(Clone)]
 pub struct FrameGate {
-    open: Arc<AtomicBool>,
+    /// Minimum milliseconds between frame wakes; 0 = every frame, `u64::MAX` = never.
+    interval_ms: Arc<AtomicU64>,
     epoch: Instant,
-    /// Milliseconds since `epoch` of the last wake while closed.
-    last_closed_wake_ms: Arc<AtomicU64>,
+    /// Milliseconds since `epoch` of the last throttled wake.
+    last_wake_ms: Arc<AtomicU64>,
+}
+
+/// How camera frames may wake the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateMode {
+    /// The preview shows: every frame.
+    Open,
+    /// No preview, but a fault may clear: about once a second.
+    Throttled,
+    /// The idle Attract screen: frames never wake the UI.
+    Closed,
 }
 
 impl Default for FrameGate {
     fn default() -> Self {
         FrameGate {
-            open: Arc::new(AtomicBool::new(true)),
+            interval_ms: Arc::new(AtomicU64::new(0)),
             epoch: Instant::now(),
-            last_closed_wake_ms: Arc::new(AtomicU64::new(0)),
+            last_wake_ms: Arc::new(AtomicU64::new(0)),
         }
     }
 }
 
 impl FrameGate {
-    pub fn set_open(&self, open: bool) {
-        self.open.store(open, Ordering::Relaxed);
+    pub fn set_mode(&self, mode: GateMode) {
+        let interval_ms = match mode {
+            GateMode::Open => 0,
+            GateMode::Throttled => CLOSED_GATE_WAKE.as_millis() as u64,
+            GateMode::Closed => u64::MAX,
+        };
+        self.interval_ms.store(interval_ms, Ordering::Relaxed);
     }
 
     /// Whether a frame arriving now should wake the UI.
     pub fn should_wake(&self) -> bool {
-        if self.open.load(Ordering::Relaxed) {
-            return true;
-        }
-        let now_ms = self.epoch.elapsed().as_millis() as u64;
-        let last = self.last_closed_wake_ms.load(Ordering::Relaxed);
-        if now_ms.saturating_sub(last) >= CLOSED_GATE_WAKE.as_millis() as u64 {
-            self.last_closed_wake_ms.store(now_ms, Ordering::Relaxed);
-            true
-        } else {
-            false
+        let interval_ms = self.interval_ms.load(Ordering::Relaxed);
+        match interval_ms {
+            0 => true,
+            u64::MAX => false,
+            _ => {
+                let now_ms = self.epoch.elapsed().as_millis() as u64;
+                let last = self.last_wake_ms.load(Ordering::Relaxed);
+                let due = now_ms.saturating_sub(last) >= interval_ms;
+                if due {
+                    self.last_wake_ms.store(now_ms, Ordering::Relaxed);
+                }
+                due
+            }
         }
     }
 }
@@ -577,3 +608,22 @@ fn start_spooler(config: &KioskConfig) -> Option<Box<dyn crate::print::spool::Sp
 
 /// Environment variable naming the CUPS server (the same one `idbooth print` reads).
 const CUPS_SERVER_ENV: &str = "IDBOOTH_CUPS_SERVER";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_gate_wakes_for_every_frame_only_while_open() {
+        let gate = FrameGate::default();
+        gate.set_mode(GateMode::Open);
+        assert!(gate.should_wake() && gate.should_wake());
+        gate.set_mode(GateMode::Closed);
+        assert!(!gate.should_wake());
+        gate.set_mode(GateMode::Throttled);
+        // The first frame after a long quiet spell wakes; the next one, a few ms later, does not.
+        std::thread::sleep(CLOSED_GATE_WAKE);
+        assert!(gate.should_wake());
+        assert!(!gate.should_wake());
+    }
+}

@@ -15,7 +15,9 @@ pub use identity::{
     MAX_TEXT_BYTES, RosterEntry, StaffAccount, StaffPin, StudentNo, StudentNoProblem,
     StudentNoRule, check_line, check_text,
 };
-pub use lifecycle::{PrintJobState, RecordStatus, Rejection, ReviewAction, Transition};
+pub use lifecycle::{
+    PrintJobState, PrintPurpose, RecordStatus, Rejection, ReviewAction, Transition,
+};
 pub use reason::{OTHER_REASON_CODE, ReasonCatalog, ReasonCode, ReasonText};
 pub use views::{
     AuditAction, AuditEntry, CalendarWindows, CaptureSummary, PeriodStats, ReasonCount, Record,
@@ -72,6 +74,8 @@ pub enum RecordError {
     UnknownAuditAction(String),
     #[error("unknown print job state {0:?}")]
     UnknownPrintState(String),
+    #[error("unknown print purpose {0:?} (expected official or take_home)")]
+    UnknownPrintPurpose(String),
     #[error("a print job that is {from} cannot become {to}")]
     InvalidPrintTransition {
         from: PrintJobState,

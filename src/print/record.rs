@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use crate::core::record::{Actor, PrintJobId, PrintJobState, RecordId};
+use crate::core::record::{Actor, PrintJobId, PrintJobState, PrintPurpose, RecordId};
 use crate::core::spec::PhotoSpec;
 use crate::print::font::CaptionFonts;
 use crate::print::job::{
@@ -204,11 +204,25 @@ pub struct RecordPrintContext<'a> {
     pub progress: &'a mut dyn FnMut(PrintProgress),
 }
 
-/// Prints a record's sheet through `spooler`, enforcing the copy limit and logging the job in the store.
+/// Prints a record's sheet through `spooler` as an official print (an approved record becomes `printed`
+/// when the job completes), enforcing the copy limit and logging the job in the store.
 pub fn print_record(
     store: &mut Store,
     spooler: &dyn Spooler,
     request: &RecordPrintRequest,
+    context: &mut RecordPrintContext<'_>,
+) -> Result<JobOutcome, RecordPrintError> {
+    print_record_for(store, spooler, request, PrintPurpose::Official, context)
+}
+
+/// Prints a record's sheet for `purpose`: the booth prints the student's take-home copy of a record that
+/// is still pending review (the status never changes for it); staff print official sheets. Both count
+/// against the same per-record copy limit and are logged in the store's print log and audit history.
+pub fn print_record_for(
+    store: &mut Store,
+    spooler: &dyn Spooler,
+    request: &RecordPrintRequest,
+    purpose: PrintPurpose,
     context: &mut RecordPrintContext<'_>,
 ) -> Result<JobOutcome, RecordPrintError> {
     let printed_before = store.printed_copies(request.record)?;
@@ -233,13 +247,14 @@ pub fn print_record(
         copies: request.copies,
         paper_mm: layout.paper_mm,
     };
-    let row = store.create_print_job(
+    let row = store.create_print_job_for(
         &NewPrintJob {
             record_id: request.record,
             copies: request.copies,
             printer: spooler.printer().to_owned(),
             layout: request.kind.key().to_owned(),
         },
+        purpose,
         &request.actor,
         (context.now_unix_s)(),
     )?;

@@ -9,8 +9,8 @@ use super::records::{Change, apply_change};
 use super::rows::{self, AuditLine, SUMMARY_COLUMNS, SUMMARY_FROM};
 use super::{StorageError, Store};
 use crate::core::record::{
-    Actor, AuditAction, CaptureId, ExportBatchId, PrintJobId, PrintJobState, RecordId,
-    RecordStatus, RecordSummary, Transition, check_line, check_text,
+    Actor, AuditAction, CaptureId, ExportBatchId, PrintJobId, PrintJobState, PrintPurpose,
+    RecordId, RecordStatus, RecordSummary, Transition, check_line, check_text,
 };
 
 /// Most copies one job may ask for: a full 6-inch sheet holds 8 one-inch photos, and no service desk
@@ -37,6 +37,8 @@ pub struct PrintJob {
     pub copies: u32,
     pub printer: String,
     pub layout: String,
+    /// Official (moves the record to `printed`) or the student's take-home copy (status unchanged).
+    pub purpose: PrintPurpose,
     pub state: PrintJobState,
     /// The spooler's job id once sent.
     pub spooler_job: Option<String>,
@@ -82,7 +84,7 @@ pub struct ExportBatch {
 }
 
 const PRINT_JOB_COLUMNS: &str = "id, record_id, capture_id, copies, printer, layout, state, spooler_job, error, \
-     actor_kind, actor_name, created_at, updated_at";
+     actor_kind, actor_name, created_at, updated_at, purpose";
 
 fn print_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<PrintJob> {
     let state: String = row.get(6)?;
@@ -101,6 +103,16 @@ fn print_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<PrintJob> {
         actor: rows::actor_at(row, 9)?,
         created_at_unix_s: row.get(11)?,
         updated_at_unix_s: row.get(12)?,
+        purpose: {
+            let purpose: String = row.get(13)?;
+            PrintPurpose::parse(&purpose).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    13,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?
+        },
     })
 }
 
@@ -111,6 +123,9 @@ fn latest_capture(conn: &Connection, id: RecordId) -> Result<CaptureId, StorageE
         .ok_or(StorageError::RecordNotFound(id))
 }
 
+/// Copies printed for a record by completed jobs of either purpose: the per-record copy limit
+/// (`print.copies_per_record`) counts take-home sheets from the booth and official sheets from the staff
+/// station together, so a student cannot print an unbounded number of sheets at the booth.
 pub(super) fn printed_copies_in(conn: &Connection, id: RecordId) -> Result<u32, StorageError> {
     let copies: i64 = conn
         .prepare_cached("SELECT coalesce(sum(copies), 0) FROM print_jobs WHERE record_id = ?1 AND state = 'completed'")?
@@ -119,11 +134,23 @@ pub(super) fn printed_copies_in(conn: &Connection, id: RecordId) -> Result<u32, 
 }
 
 impl Store {
-    /// Records a print job for the record's latest photo. The record must be printable (approved,
-    /// printed or exported); the status changes only when the job completes.
+    /// Records an official print job for the record's latest photo. The record must be printable
+    /// (approved, printed or exported); the status changes only when the job completes.
     pub fn create_print_job(
         &mut self,
         job: &NewPrintJob,
+        actor: &Actor,
+        now_unix_s: i64,
+    ) -> Result<PrintJobId, StorageError> {
+        self.create_print_job_for(job, PrintPurpose::Official, actor, now_unix_s)
+    }
+
+    /// Records a print job for `purpose`: official as [`Store::create_print_job`]; a take-home copy for
+    /// any record but a rejected one (see [`PrintPurpose::check`]), which never changes its status.
+    pub fn create_print_job_for(
+        &mut self,
+        job: &NewPrintJob,
+        purpose: PrintPurpose,
         actor: &Actor,
         now_unix_s: i64,
     ) -> Result<PrintJobId, StorageError> {
@@ -136,12 +163,12 @@ impl Store {
         check_line("printer", &job.printer, true)?;
         check_line("layout", &job.layout, true)?;
         self.write(|tx| {
-            rows::record_status(tx, job.record_id)?.after(Transition::Print)?;
+            purpose.check(rows::record_status(tx, job.record_id)?)?;
             let capture = latest_capture(tx, job.record_id)?;
             tx.prepare_cached(
                 "INSERT INTO print_jobs (record_id, capture_id, copies, printer, layout, state, actor_kind, actor_name,
-                     created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                     created_at, updated_at, purpose)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
             )?
             .execute(params![
                 job.record_id.0,
@@ -153,18 +180,21 @@ impl Store {
                 actor.kind(),
                 actor.name(),
                 now_unix_s,
+                purpose.as_str(),
             ])?;
             let id = PrintJobId(tx.last_insert_rowid());
+            let detail = serde_json::json!({ "job": id.0, "copies": job.copies, "purpose": purpose.as_str() });
             rows::write_audit(tx, &AuditLine {
                 record_id: Some(job.record_id),
-                ..AuditLine::general(now_unix_s, actor, AuditAction::PrintQueued, serde_json::json!({ "job": id.0, "copies": job.copies }))
+                ..AuditLine::general(now_unix_s, actor, AuditAction::PrintQueued, detail)
             })?;
             Ok(id)
         })
     }
 
     /// Advances a print job as the spooler reports it; `completed` marks the record printed (an exported
-    /// record stays exported) in the same transaction.
+    /// record stays exported) in the same transaction, or for a take-home copy writes a
+    /// `take_home_printed` audit line and leaves the status alone.
     pub fn update_print_job(
         &mut self,
         id: PrintJobId,
@@ -183,7 +213,13 @@ impl Store {
                  WHERE id = ?1",
             )?
             .execute(params![id.0, state.as_str(), spooler_job, error, now_unix_s])?;
-            if state == PrintJobState::Completed {
+            if state == PrintJobState::Completed && job.purpose == PrintPurpose::TakeHome {
+                let detail = serde_json::json!({ "job": id.0, "copies": job.copies, "printer": job.printer });
+                rows::write_audit(tx, &AuditLine {
+                    record_id: Some(job.record_id),
+                    ..AuditLine::general(now_unix_s, actor, AuditAction::TakeHomePrinted, detail)
+                })?;
+            } else if state == PrintJobState::Completed {
                 let change = Change {
                     transition: Transition::Print,
                     actor,

@@ -160,6 +160,14 @@ UPDATE records SET approved_at = (
 WHERE approved_at IS NULL AND status IN ('approved', 'exported', 'printed');
 ";
 
+/// Version 5: why a sheet was printed. `official` jobs (every job an older build wrote) move an approved
+/// record to `printed`; `take_home` jobs are the student's own copy printed at the booth's Done screen
+/// before review and never change the record's status.
+const V5_PRINT_PURPOSE: &str = "
+ALTER TABLE print_jobs ADD COLUMN purpose TEXT NOT NULL DEFAULT 'official'
+    CHECK (purpose IN ('official', 'take_home'));
+";
+
 /// Every migration, in order. `MIGRATIONS[i].version == i + 1`.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -181,6 +189,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "roster id numbers, approval times backfilled",
         sql: V4_ID_NUMBER,
+    },
+    Migration {
+        version: 5,
+        name: "print job purpose (official or take-home)",
+        sql: V5_PRINT_PURPOSE,
     },
 ];
 

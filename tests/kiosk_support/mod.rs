@@ -87,8 +87,22 @@ pub fn kiosk(config: &KioskConfig) -> Kiosk {
     kiosk_with(config, Vec::new(), patient_camera_settings())
 }
 
+/// The booth over a database `seed` filled first (staff accounts, a roster).
+pub fn kiosk_seeded(config: &KioskConfig, seed: impl FnOnce(&mut Store)) -> Kiosk {
+    build(config, Vec::new(), patient_camera_settings(), seed)
+}
+
 /// The booth with `config`, a fake camera following `script` under `settings`, a fresh database.
 pub fn kiosk_with(config: &KioskConfig, script: Vec<FakeStep>, settings: CameraSettings) -> Kiosk {
+    build(config, script, settings, |_| {})
+}
+
+fn build(
+    config: &KioskConfig,
+    script: Vec<FakeStep>,
+    settings: CameraSettings,
+    seed: impl FnOnce(&mut Store),
+) -> Kiosk {
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => panic!("tempdir: {e}"),
@@ -108,10 +122,11 @@ pub fn kiosk_with(config: &KioskConfig, script: Vec<FakeStep>, settings: CameraS
         Ok(vision) => vision,
         Err(e) => panic!("models: {e:#}"),
     };
-    let store = match Store::open(&database) {
+    let mut store = match Store::open(&database) {
         Ok(store) => store,
         Err(e) => panic!("store: {e:#}"),
     };
+    seed(&mut store);
     let clock = ManualClock::default();
     let parts = BoothParts {
         config: config.clone(),

@@ -101,6 +101,10 @@ impl Booth {
     }
 
     pub(super) fn on_still(&mut self, session: SessionId, result: Result<Capture, CameraError>) {
+        if self.flow.session().map(crate::core::flow::Session::id) != Some(session) {
+            tracing::debug!(%session, "a still for a visit that has ended; dropped");
+            return;
+        }
         match result {
             Ok(capture) => {
                 let demo = capture.demo || self.camera_demo;

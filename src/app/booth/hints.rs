@@ -124,3 +124,115 @@ fn direction(face: &LiveFace, analysis: &FaceAnalysis, guide: &PoseGuide) -> Hin
         Hint::MoveBack
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::checks::messages::Cue;
+    use crate::core::checks::{CheckResult, CheckSet, Limit};
+    use crate::core::face::{FaceDetection, FaceKeypoints};
+    use crate::core::geometry::{Point, Rect, SizePx};
+    use crate::core::spec::builtin_profiles;
+
+    const FRAME: SizePx = SizePx::new(1280, 720);
+
+    /// A face whose eyes sit at (`eye_x`, `eye_y`) in normalised frame coordinates, `size` of the frame
+    /// height tall.
+    fn analysis_at(eye_x: f32, eye_y: f32, size: f32) -> FaceAnalysis {
+        let (w, h) = (FRAME.width as f32, FRAME.height as f32);
+        let face_h = size * h;
+        let keypoints = FaceKeypoints {
+            right_eye: Point::new(eye_x * w - face_h * 0.2, eye_y * h),
+            left_eye: Point::new(eye_x * w + face_h * 0.2, eye_y * h),
+            ..FaceKeypoints::default()
+        };
+        FaceAnalysis {
+            image_size: FRAME,
+            faces: vec![FaceDetection {
+                bbox: Rect::new(
+                    eye_x * w - face_h / 2.0,
+                    eye_y * h - face_h / 3.0,
+                    face_h,
+                    face_h,
+                ),
+                score: 0.9,
+                keypoints,
+            }],
+            primary: Some(0),
+            mesh: None,
+        }
+    }
+
+    fn report(codes: &[CheckCode]) -> QualityReport {
+        QualityReport {
+            set: CheckSet::Live,
+            checks: codes
+                .iter()
+                .map(|code| {
+                    CheckResult::new(
+                        *code,
+                        CheckStatus::Fail,
+                        1.0,
+                        Limit::AtMost { max: 0.0 },
+                        Cue::None,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn hints_for(analysis: &FaceAnalysis, codes: &[CheckCode]) -> Vec<Hint> {
+        let guide = super::super::guide::pose_guide(&builtin_profiles()[0], FRAME);
+        live_result(&report(codes), analysis, &guide, 1)
+            .summary
+            .hints
+    }
+
+    #[test]
+    fn a_face_off_to_one_side_is_sent_back_the_students_way() {
+        // The image's right is the student's left: they move to their right.
+        let right = analysis_at(0.85, 0.4, 0.4);
+        assert_eq!(
+            hints_for(&right, &[CheckCode::FaceCutOff]),
+            [Hint::MoveRight]
+        );
+        let left = analysis_at(0.15, 0.4, 0.4);
+        assert_eq!(hints_for(&left, &[CheckCode::FaceCutOff]), [Hint::MoveLeft]);
+    }
+
+    #[test]
+    fn a_face_too_large_steps_back_and_check_codes_map_to_their_hints() {
+        let close = analysis_at(0.5, 0.4, 0.95);
+        assert_eq!(
+            hints_for(&close, &[CheckCode::FaceCutOff]),
+            [Hint::MoveBack]
+        );
+        let centred = analysis_at(0.5, 0.4, 0.4);
+        assert_eq!(
+            hints_for(
+                &centred,
+                &[
+                    CheckCode::HeadTilted,
+                    CheckCode::EyesClosed,
+                    CheckCode::HeadTilted
+                ]
+            ),
+            [Hint::LevelHead, Hint::OpenEyes]
+        );
+        let all_green = live_result(
+            &report(&[]),
+            &centred,
+            &super::super::guide::pose_guide(&builtin_profiles()[0], FRAME),
+            1,
+        );
+        assert!(all_green.summary.all_green && all_green.summary.face_present);
+        assert!(all_green.face.is_some());
+    }
+
+    #[test]
+    fn no_face_is_never_green() {
+        let empty = FaceAnalysis::empty(FRAME);
+        let hints = hints_for(&empty, &[]);
+        assert_eq!(hints, [Hint::NoFace]);
+    }
+}

@@ -15,11 +15,15 @@ use crate::core::flow::{
     LookupResult, Pin, PinOutcome, PrintJobState, RecordRef, SaveRequest, SessionId, StudentKey,
 };
 use crate::core::locale::StudentNoFormat;
-use crate::core::record::{Actor, Consent, RecordId, RecordStatus, StaffPin, StudentNo};
+use crate::core::record::{
+    Actor, Consent, PrintPurpose, RecordId, RecordStatus, StaffPin, StudentNo,
+};
 use crate::print::font::CaptionFonts;
-use crate::print::job::{JobOutcome, PrintPolicy, PrintProgress, ThreadPause};
+use crate::print::job::{JobOutcome, PrintError, PrintPolicy, PrintProgress, ThreadPause};
 use crate::print::layout::SheetKind;
-use crate::print::record::{RecordPrintContext, RecordPrintRequest, print_record};
+use crate::print::record::{
+    RecordPrintContext, RecordPrintError, RecordPrintRequest, print_record_for,
+};
 use crate::print::spool::Spooler;
 use crate::storage::{LockoutPolicy, NewCapture, StorageError, Store, Submission};
 
@@ -32,6 +36,11 @@ const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 /// How often the printer's state is asked for the Done screen (an IPP request is cheap; paper runs out
 /// rarely).
 const PRINTER_POLL_INTERVAL: Duration = Duration::from_secs(15);
+/// While a write has failed for lack of space, probe this often whether space has returned.
+const DISK_PROBE_INTERVAL: Duration = Duration::from_secs(10);
+/// The probe writes (and removes) this much beside the database: a record with its original and photo
+/// takes well under this, so a booth that passes the probe can store the next student's record.
+const DISK_PROBE_BYTES: usize = 4 * 1024 * 1024;
 /// JPEG quality of the stored original capture (staff see it next to the photo; 90 keeps detail).
 const ORIGINAL_JPEG_QUALITY: u8 = 90;
 /// Commands waiting for the io worker.
@@ -84,6 +93,8 @@ pub(super) struct IoWorker {
     pin_failures: u32,
     locked_until: Option<Instant>,
     next_printer_poll: Instant,
+    /// Set after a save failed for lack of space: the next probe or successful write clears it.
+    disk_full_since: Option<Instant>,
 }
 
 fn now_unix_s() -> i64 {
@@ -109,14 +120,18 @@ impl IoWorker {
             pin_failures: 0,
             locked_until: None,
             next_printer_poll: Instant::now(),
+            disk_full_since: None,
         }
     }
 
     pub(super) fn run(mut self, inbox: &Receiver<Envelope<IoCommand>>) {
         loop {
             self.poll_printer();
+            self.probe_disk();
             let wait = if self.dirty {
                 IDLE_CHECKPOINT
+            } else if self.disk_full_since.is_some() {
+                DISK_PROBE_INTERVAL
             } else {
                 PRINTER_POLL_INTERVAL
             };
@@ -168,12 +183,16 @@ impl IoWorker {
         match self.store_record(job) {
             Ok(record) => {
                 self.dirty = true;
+                self.disk_full_since = None;
                 tracing::info!(%session, record = record.0, "record saved");
                 self.reporter.send(Report::WriteSucceeded);
                 Report::Saved { session, record }
             }
             Err(error) => {
                 let disk_full = is_disk_full(&error);
+                if disk_full {
+                    self.disk_full_since.get_or_insert_with(Instant::now);
+                }
                 tracing::error!(%session, disk_full, "saving the record failed: {error:#}");
                 Report::SaveFailed { session, disk_full }
             }
@@ -333,7 +352,13 @@ impl IoWorker {
             now_unix_s: &now_unix_s,
             progress: &mut progress,
         };
-        let outcome = print_record(&mut self.store, spooler, &request, &mut context);
+        let outcome = print_record_for(
+            &mut self.store,
+            spooler,
+            &request,
+            PrintPurpose::TakeHome,
+            &mut context,
+        );
         self.dirty = true;
         match outcome {
             Ok(JobOutcome::Completed { .. }) => PrintJobState::Printed,
@@ -341,10 +366,39 @@ impl IoWorker {
                 tracing::warn!(%session, ?other, "print job did not complete");
                 PrintJobState::Failed
             }
+            // Policy, not a printer problem: the booth stays in service.
+            Err(RecordPrintError::Print(PrintError::CopyLimit { printed, limit, .. })) => {
+                tracing::info!(%session, record = record.0, printed, limit, "take-home copy refused: copy limit reached");
+                PrintJobState::Refused
+            }
             Err(error) => {
                 tracing::warn!(%session, "printing failed: {error:#}");
                 PrintJobState::Failed
             }
+        }
+    }
+
+    /// While the disk is full (no student can save, so no save would clear the fault), writes a probe
+    /// file beside the database every [`DISK_PROBE_INTERVAL`]; once it fits, reports that writes work.
+    fn probe_disk(&mut self) {
+        let Some(since) = self.disk_full_since else {
+            return;
+        };
+        if since.elapsed() < DISK_PROBE_INTERVAL {
+            return;
+        }
+        let Some(dir) = self.store.path().and_then(std::path::Path::parent) else {
+            return;
+        };
+        let probe = dir.join(".idbooth-space-probe");
+        let fits = write_probe(&probe).is_ok();
+        let _ = std::fs::remove_file(&probe);
+        if fits {
+            tracing::info!("space is available again beside the database");
+            self.disk_full_since = None;
+            self.reporter.send(Report::WriteSucceeded);
+        } else {
+            self.disk_full_since = Some(Instant::now());
         }
     }
 
@@ -377,6 +431,13 @@ enum SaveError {
     Encode(#[from] image::ImageError),
     #[error(transparent)]
     Store(#[from] StorageError),
+}
+
+fn write_probe(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(&vec![0_u8; DISK_PROBE_BYTES])?;
+    file.sync_all()
 }
 
 fn encode_original(image: &RgbImage) -> Result<Vec<u8>, SaveError> {

@@ -159,7 +159,8 @@ impl Booth {
             PROCESS_COMMAND_CAPACITY,
             move |inbox| process::run(&vision, &pipeline_reporter, &inbox),
         )?;
-        let printer = if spooler.is_some() {
+        let has_spooler = spooler.is_some();
+        let printer = if has_spooler {
             PrinterView::Ok
         } else {
             PrinterView::NotConfigured
@@ -181,7 +182,7 @@ impl Booth {
         let background = spec.background;
         tracing::info!(profile = %spec.name, "booth started");
         Ok(Booth {
-            flow: Flow::new(flow_settings(&config), now),
+            flow: Flow::new(flow_settings(&config, has_spooler), now),
             config,
             camera,
             spec,
@@ -432,15 +433,16 @@ impl Printing {
     }
 }
 
-/// The flow's settings, with printing at the Done screen switched off: a record is `pending_review` when
-/// the student reaches Done, and the record lifecycle (issue 8) allows printing only after staff approve it
-/// (`print_record` refuses, which the flow would show as a printer fault and Failsafe). Staff print approved
-/// records from the staff station; the booth still polls its printer for the diagnostics.
-fn flow_settings(config: &KioskConfig) -> crate::core::flow::FlowSettings {
+/// The flow's settings. The Done screen offers printing when a printer is configured AND the booth has a
+/// spooler for it: the student prints a take-home copy of the photo that passed the pre-check
+/// (`PrintPurpose::TakeHome`), allowed while the record is pending review, counted against the
+/// per-record copy limit (`print.copies_per_record`), logged with the booth id, and never moving the record
+/// to `printed` (that status stays with staff printing approved records).
+fn flow_settings(config: &KioskConfig, has_spooler: bool) -> crate::core::flow::FlowSettings {
     let mut settings = config.flow_settings();
-    if settings.printer_configured {
-        tracing::info!(
-            "printing at the booth's Done screen is off: new records await review and only approved records print"
+    if settings.printer_configured && !has_spooler {
+        tracing::warn!(
+            "a printer is configured but the booth has no spooler for it; printing is off"
         );
         settings.printer_configured = false;
     }

@@ -33,8 +33,8 @@ pub const BOOTH_TEXTS: &[(&str, &str, &str)] = &[
     ("identify.title", "请输入学号", "Enter your student number"),
     (
         "identify.qr_hint",
-        "或将学信网图像采集二维码对准摄像头",
-        "or hold up your 学信网 (CHSI) QR code to the camera",
+        "或将带学号的二维码（如学信网图像采集码）对准摄像头",
+        "or hold a QR code with your student number (e.g. your CHSI code) up to the camera",
     ),
     ("identify.next", "下一步", "Next"),
     ("identify.backspace", "删除", "Delete"),

@@ -232,7 +232,9 @@ impl Flow {
             PrintJobState::Queued => PrintState::Queued,
             PrintJobState::Printing => PrintState::Printing,
             PrintJobState::Printed => PrintState::Printed,
-            PrintJobState::Failed => PrintState::Failed,
+            // The Done screen has one "not printed, please ask staff" state for both: the student's next
+            // step is the same. Only a failure is a printer fault.
+            PrintJobState::Failed | PrintJobState::Refused => PrintState::Failed,
         };
         // Let the student see how the print went before the booth resets.
         done.until = self.now + self.settings.done_return;

@@ -195,6 +195,9 @@ pub enum PrintJobState {
     Printed,
     /// The job failed (raises [`Fault::PrinterError`]).
     Failed,
+    /// The booth refused the job by policy (the record's copy limit is reached): nothing is wrong with the
+    /// printer, so no fault is raised; the Done screen shows the print as not done (staff can help).
+    Refused,
 }
 
 /// The roster's answer for a student key.

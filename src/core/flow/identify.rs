@@ -4,7 +4,7 @@
 //! Owns these transitions only; input parsing is in `input`, the roster lookup is an effect.
 
 use super::event::LookupResult;
-use super::input::{self, StudentKey};
+use super::input::{self, InputError, StudentKey};
 use super::screen::{IdentifyState, Lookup, Screen};
 use super::session::{ConsentRecord, Session, SessionId, Student};
 use super::{Effect, Flow};
@@ -122,6 +122,9 @@ impl Flow {
         // Someone is holding a code up to the camera.
         self.last_activity = self.now;
         match StudentKey::from_qr(text, &format) {
+            // The store keys records by student number and has no field for the opaque code: rather than
+            // let a student pose for a photo that cannot be saved, ask for the number.
+            Ok(StudentKey::ChsiCode(_)) => state.problem = Some(InputError::QrNoStudentNo),
             Ok(key) => {
                 let same = match &state.lookup {
                     Lookup::Pending(k)

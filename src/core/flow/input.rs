@@ -36,6 +36,10 @@ pub enum InputError {
     ControlChar,
     #[error("QR code is not an image-collection code")]
     QrNotACode,
+    /// A 学信网 image-collection code that carries no student number: records are keyed by student number
+    /// (the store has no field for the opaque code), so the student types the number instead.
+    #[error("image-collection code carries no student number")]
+    QrNoStudentNo,
     #[error("PIN must be {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} digits")]
     PinShape,
 }
@@ -51,6 +55,7 @@ impl InputError {
             InputError::NotAlphanumeric => "not_alphanumeric",
             InputError::ControlChar => "control_char",
             InputError::QrNotACode => "qr_not_a_code",
+            InputError::QrNoStudentNo => "qr_no_student_no",
             InputError::PinShape => "pin_shape",
         }
     }
@@ -81,6 +86,13 @@ impl InputError {
             }
             (InputError::QrNotACode, Language::En) => {
                 "This QR code is not recognised: please show your CHSI image-collection code"
+                    .to_string()
+            }
+            (InputError::QrNoStudentNo, Language::Zh) => {
+                "此二维码中没有学号，请在键盘上输入学号".to_string()
+            }
+            (InputError::QrNoStudentNo, Language::En) => {
+                "This code carries no student number: please type your number on the keypad"
                     .to_string()
             }
             (InputError::PinShape, Language::Zh) => {

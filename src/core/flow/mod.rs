@@ -197,7 +197,7 @@ impl Flow {
                     PrintJobState::Printed => {
                         self.faults.remove(&Fault::PrinterError);
                     }
-                    PrintJobState::Queued | PrintJobState::Printing => {}
+                    PrintJobState::Queued | PrintJobState::Printing | PrintJobState::Refused => {}
                 }
                 if self.is_current(session) {
                     self.on_print_status(state);
@@ -337,3 +337,6 @@ impl Flow {
         }
     }
 }
+
+#[cfg(test)]
+mod print_tests;

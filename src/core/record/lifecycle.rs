@@ -283,6 +283,58 @@ impl PrintJobState {
     }
 }
 
+/// Why a sheet is printed. Only an `official` print of an approved record moves it to `printed`; a
+/// `take_home` sheet is the student's own copy of the photo that passed the booth's pre-check, printed at
+/// the Done screen before staff review: it is logged and counted against the copy limit, never a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintPurpose {
+    /// Staff print of an approved record (the `printed` status).
+    Official,
+    /// The student's take-home copy at the booth.
+    TakeHome,
+}
+
+impl PrintPurpose {
+    pub const ALL: [Self; 2] = [Self::Official, Self::TakeHome];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Official => "official",
+            Self::TakeHome => "take_home",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, RecordError> {
+        Self::ALL
+            .into_iter()
+            .find(|purpose| purpose.as_str() == text)
+            .ok_or_else(|| RecordError::UnknownPrintPurpose(text.to_owned()))
+    }
+
+    /// Whether a record in `status` may be printed for this purpose. Official prints follow the lifecycle
+    /// (approved, printed, exported); a take-home copy is allowed for every record except a rejected one
+    /// (its photo was refused: the student retakes).
+    pub fn check(self, status: RecordStatus) -> Result<(), RecordError> {
+        match self {
+            Self::Official => status.after(Transition::Print).map(|_| ()),
+            Self::TakeHome if status == RecordStatus::Rejected => {
+                Err(RecordError::InvalidTransition {
+                    from: status,
+                    action: Transition::Print,
+                })
+            }
+            Self::TakeHome => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Display for PrintPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for PrintJobState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -294,6 +346,26 @@ mod tests {
     use super::RecordStatus::{Approved, Exported, PendingReview, Printed, Rejected};
     use super::*;
     use crate::core::record::{ReasonCatalog, ReasonText};
+
+    #[test]
+    fn take_home_copies_print_before_review_but_not_after_a_rejection() {
+        for status in RecordStatus::ALL {
+            assert_eq!(
+                PrintPurpose::TakeHome.check(status).is_ok(),
+                status != Rejected,
+                "{status}"
+            );
+            assert_eq!(
+                PrintPurpose::Official.check(status).is_ok(),
+                matches!(status, Approved | Printed | Exported),
+                "{status}"
+            );
+        }
+        for purpose in PrintPurpose::ALL {
+            assert_eq!(PrintPurpose::parse(purpose.as_str()), Ok(purpose));
+        }
+        assert!(PrintPurpose::parse("souvenir").is_err());
+    }
 
     /// The whole lifecycle, written out independently of `after`: (from, transition, expected next).
     const EXPECTED: [(RecordStatus, Transition, Option<RecordStatus>); 25] = [

@@ -70,6 +70,8 @@ pub enum AuditAction {
     Exported,
     Printed,
     PrintQueued,
+    /// A take-home copy finished printing (the record's status is unchanged).
+    TakeHomePrinted,
     RosterImported,
     OriginalsPurged,
     StaffCreated,
@@ -82,7 +84,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Submitted,
         Self::Resubmitted,
         Self::Rerendered,
@@ -91,6 +93,7 @@ impl AuditAction {
         Self::Exported,
         Self::Printed,
         Self::PrintQueued,
+        Self::TakeHomePrinted,
         Self::RosterImported,
         Self::OriginalsPurged,
         Self::StaffCreated,
@@ -112,6 +115,7 @@ impl AuditAction {
             Self::Exported => "exported",
             Self::Printed => "printed",
             Self::PrintQueued => "print_queued",
+            Self::TakeHomePrinted => "take_home_printed",
             Self::RosterImported => "roster_imported",
             Self::OriginalsPurged => "originals_purged",
             Self::StaffCreated => "staff_created",
