@@ -14,6 +14,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
+use super::worker::Command;
 use crate::app::booth::{Booth, BoothParts};
 use crate::app::text::{Lang, tr};
 use crate::app::{Clock as _, FrameGate, KioskApp, MonotonicClock};
@@ -193,6 +194,33 @@ fn forward_keys(ui: &egui::Ui, kiosk: &mut KioskApp) {
     });
     for event in events {
         kiosk.handle(event);
+    }
+}
+
+impl super::StaffApp {
+    /// Offers the "拍照 / Capture" tab: `starter` builds the booth when the tab is first opened.
+    pub fn with_capture(mut self, starter: CaptureStarter) -> Self {
+        self.capture = Some(CaptureTab::new(starter));
+        self
+    }
+
+    /// Opens the desk for `account` without a PIN: the caller (the booth's maintenance screen) has
+    /// already checked it. The worker refuses unknown, disabled and locked accounts.
+    pub fn resume(mut self, account: &str) -> Self {
+        self.send(Command::Resume {
+            account: account.to_owned(),
+        });
+        self
+    }
+
+    /// The capture tab's running booth UI, if open.
+    pub fn capture_kiosk(&self) -> Option<&KioskApp> {
+        self.capture.as_ref().and_then(CaptureTab::kiosk)
+    }
+
+    /// Whether the capture tab's booth (and so the camera) is running or starting.
+    pub fn capture_active(&self) -> bool {
+        self.capture.as_ref().is_some_and(CaptureTab::is_active)
     }
 }
 

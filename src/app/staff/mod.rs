@@ -24,7 +24,6 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 
-use super::KioskApp;
 use super::text::{Lang, tr};
 use super::theme;
 use crate::config::KioskConfig;
@@ -226,33 +225,6 @@ impl StaffApp {
             repaint: Arc::new(OnceLock::new()),
             capture: None,
         })
-    }
-
-    /// Offers the "拍照 / Capture" tab: `starter` builds the booth when the tab is first opened.
-    pub fn with_capture(mut self, starter: capture::CaptureStarter) -> Self {
-        self.capture = Some(capture::CaptureTab::new(starter));
-        self
-    }
-
-    /// Opens the desk for `account` without a PIN: the caller (the booth's maintenance screen) has
-    /// already checked it. The worker refuses unknown, disabled and locked accounts.
-    pub fn resume(mut self, account: &str) -> Self {
-        self.send(Command::Resume {
-            account: account.to_owned(),
-        });
-        self
-    }
-
-    /// The capture tab's running booth UI, if open.
-    pub fn capture_kiosk(&self) -> Option<&KioskApp> {
-        self.capture.as_ref().and_then(capture::CaptureTab::kiosk)
-    }
-
-    /// Whether the capture tab's booth (and so the camera) is running or starting.
-    pub fn capture_active(&self) -> bool {
-        self.capture
-            .as_ref()
-            .is_some_and(capture::CaptureTab::is_active)
     }
 
     /// Shows `spooler`'s printer state in the top bar, polled every `interval` on the
