@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+#[path = "../serial_support/mod.rs"]
+mod serial;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -84,6 +87,8 @@ pub struct Rig {
     pub now: Duration,
     pub db: PathBuf,
     _dir: tempfile::TempDir,
+    /// Declared last so the booth is gone before the next test's starts.
+    _serial: serial::SerialGuard,
 }
 
 fn load_vision() -> Vision {
@@ -108,6 +113,7 @@ impl Rig {
         config: KioskConfig,
         spooler: Option<Box<dyn Spooler + Send>>,
     ) -> Rig {
+        let serial = serial::SerialGuard::acquire();
         // Warnings and errors of the booth show in a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -162,6 +168,7 @@ impl Rig {
             now,
             db,
             _dir: dir,
+            _serial: serial,
         };
         rig.wait_for("the camera to go live", |booth| {
             booth.diagnostics().camera_status.is_live()

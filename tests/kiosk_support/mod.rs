@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../serial_support/mod.rs"]
+mod serial;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +60,7 @@ pub fn fixture(name: &str) -> PathBuf {
 /// Camera settings with a fast watchdog so a lost camera is noticed quickly (the camera-lost test).
 pub fn fast_camera_settings() -> CameraSettings {
     CameraSettings {
-        watchdog_ms: 400,
+        watchdog_ms: 1500,
         reconnect_initial_ms: 50,
         reconnect_max_ms: 400,
         settle_ms: 100,
@@ -80,6 +83,8 @@ pub struct Kiosk {
     pub camera: FakeCamera,
     pub database: PathBuf,
     _dir: tempfile::TempDir,
+    /// Declared last so the booth is gone before the next test's starts.
+    _serial: serial::SerialGuard,
 }
 
 /// The booth with `config`, a fake camera streaming for ever, a fresh database.
@@ -103,6 +108,7 @@ fn build(
     settings: CameraSettings,
     seed: impl FnOnce(&mut Store),
 ) -> Kiosk {
+    let serial = serial::SerialGuard::acquire();
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => panic!("tempdir: {e}"),
@@ -159,6 +165,7 @@ fn build(
         camera,
         database,
         _dir: dir,
+        _serial: serial,
     }
 }
 
