@@ -13,7 +13,7 @@ use idbooth::camera::{CameraHandle, CameraSettings, CameraStatus, Demand, FakeCa
 const SLACK: Duration = Duration::from_millis(700);
 const FRAME_INTERVAL: Duration = Duration::from_millis(10);
 /// How long the tests watch an idle camera: several watchdog periods.
-const IDLE_SPELL: Duration = Duration::from_millis(1000);
+const IDLE_SPELL: Duration = Duration::from_secs(1);
 
 fn settings() -> CameraSettings {
     CameraSettings {
