@@ -248,3 +248,40 @@ fn long_press_on_the_corner_and_a_pin_open_maintenance() {
     assert!(k.shows(&k.text("oos.title")));
     assert!(!k.shows(&k.text("attract.start")));
 }
+
+#[test]
+fn the_idle_attract_screen_stops_decoding_frames_and_start_resumes_them() {
+    use idbooth::camera::Demand;
+    let mut k = booth();
+    k.wait_for("the camera on Attract", |k| {
+        k.harness.state().booth().camera().status().is_live()
+    });
+    assert_eq!(k.screen(), "attract");
+    assert_eq!(k.harness.state().booth().camera().demand(), Demand::Idle);
+    // Idle still reads the camera: the watchdog sees frames, none is decoded for anybody.
+    let skipped = k
+        .harness
+        .state()
+        .booth()
+        .camera()
+        .diagnostics()
+        .frames_skipped_idle;
+    k.wait_for("frames read while idle", |k| {
+        k.harness
+            .state()
+            .booth()
+            .camera()
+            .diagnostics()
+            .frames_skipped_idle
+            > skipped + 5
+    });
+    assert!(k.harness.state().booth().camera().status().is_live());
+
+    k.tap("attract.start");
+    assert_eq!(k.screen(), "consent");
+    assert_eq!(k.harness.state().booth().camera().demand(), Demand::Live);
+    k.tap("consent.accept");
+    // The preview gets fresh frames at once on the first capture screen.
+    k.wait_for("a preview frame", |k| k.harness.state().frames_shown() > 0);
+    assert_eq!(k.harness.state().booth().camera().demand(), Demand::Live);
+}

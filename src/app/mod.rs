@@ -197,6 +197,7 @@ impl KioskApp {
         } else {
             GateMode::Throttled
         });
+        self.booth.camera().set_demand(camera_demand(self.screen()));
         if wants_preview {
             let mirror = self.booth.camera().mirror();
             self.preview.update(ctx, self.booth.preview_frame(), mirror);
@@ -357,6 +358,24 @@ fn shows_preview(screen: &Screen) -> bool {
         screen,
         Screen::Identify(_) | Screen::Pose(_) | Screen::Countdown { .. }
     )
+}
+
+/// Whether the camera must decode frames on `screen`. The preview (Identify/Pose/Countdown), the live
+/// checks and the QR scan use them; everything else on the way through a visit stays live too, so the
+/// next capture screen has a fresh frame at once. Resting screens need none: the camera is then only
+/// read (watchdog, device kept awake). A Failsafe caused by a lost camera stays live, so staff checking
+/// the camera see it decode again.
+fn camera_demand(screen: &Screen) -> crate::camera::Demand {
+    let resting = match screen {
+        Screen::Attract { .. } | Screen::OutOfService => true,
+        Screen::Failsafe { causes } => !causes.contains(&crate::core::flow::Fault::CameraLost),
+        _ => false,
+    };
+    if resting {
+        crate::camera::Demand::Idle
+    } else {
+        crate::camera::Demand::Live
+    }
 }
 
 /// Screens the hidden staff corner works on.

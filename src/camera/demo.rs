@@ -155,6 +155,23 @@ impl DemoSource {
         }
         Ok(())
     }
+
+    /// Sleeps until the next frame is due at `fps`.
+    fn pace(&mut self) {
+        let interval = self.frame_interval();
+        let now = Instant::now();
+        let due = *self.next_due.get_or_insert(now);
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        // Fell behind (slow machine, debug build): drop the backlog instead of racing to catch up.
+        let base = if now.saturating_duration_since(due) > interval * 2 {
+            now
+        } else {
+            due
+        };
+        self.next_due = Some(base + interval);
+    }
 }
 
 impl FrameSource for DemoSource {
@@ -179,22 +196,20 @@ impl FrameSource for DemoSource {
 
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
         self.check_for_camera()?;
-        let interval = self.frame_interval();
-        let now = Instant::now();
-        let due = *self.next_due.get_or_insert(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        // Fell behind (slow machine, debug build): drop the backlog instead of racing to catch up.
-        let base = if now.saturating_duration_since(due) > interval * 2 {
-            now
-        } else {
-            due
-        };
-        self.next_due = Some(base + interval);
+        self.pace();
         let frame = self.render_frame(self.frame_index, DEMO_WIDTH, DEMO_HEIGHT)?;
         self.frame_index += 1;
         Ok(frame)
+    }
+
+    /// Keeps the pace and the animation clock (and the look-out for a real camera) but renders nothing:
+    /// rendering is what the demo costs, the wake-up is negligible, and a booth going live again gets a
+    /// frame within one interval.
+    fn skip_frame(&mut self) -> Result<(), CameraError> {
+        self.check_for_camera()?;
+        self.pace();
+        self.frame_index += 1;
+        Ok(())
     }
 
     fn still(&mut self, request: &StillRequest) -> Result<StillImage, CameraError> {

@@ -182,6 +182,19 @@ impl DeviceSource {
         })
     }
 
+    /// Reads one raw frame from the device and drops it undecoded (MJPEG is only counted; YUYV/NV12 are
+    /// not converted): the stream keeps running and the watchdog keeps seeing frames.
+    fn grab_raw(&mut self) -> Result<(), CameraError> {
+        let camera = self
+            .camera
+            .as_mut()
+            .ok_or_else(|| CameraError::Device("camera not open".to_owned()))?;
+        camera
+            .frame_raw()
+            .map(drop)
+            .map_err(|e| classify_device_error(&e.to_string()))
+    }
+
     fn grab(&mut self) -> Result<RgbImage, CameraError> {
         let camera = self
             .camera
@@ -313,6 +326,10 @@ impl FrameSource for DeviceSource {
                 Err(other) => return Err(other),
             }
         }
+    }
+
+    fn skip_frame(&mut self) -> Result<(), CameraError> {
+        self.grab_raw()
     }
 
     fn still(&mut self, request: &StillRequest) -> Result<StillImage, CameraError> {

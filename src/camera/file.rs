@@ -151,6 +151,12 @@ impl FrameSource for FileSource {
             .ok_or_else(|| CameraError::NoImages(self.root.clone()))
     }
 
+    /// Keeps the pace only: the image stays loaded, nothing is cloned.
+    fn skip_frame(&mut self) -> Result<(), CameraError> {
+        self.pace();
+        Ok(())
+    }
+
     fn still(&mut self, _request: &StillRequest) -> Result<StillImage, CameraError> {
         let image = self
             .current

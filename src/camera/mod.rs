@@ -11,6 +11,7 @@
 //! and unit-tested with synthetic inputs; only `worker`, `session` and `device` touch threads and devices.
 
 pub mod decode;
+pub mod demand;
 pub mod demo;
 mod demo_stage;
 pub mod device;
@@ -27,6 +28,7 @@ pub mod status;
 pub mod watchdog;
 pub mod worker;
 
+pub use demand::Demand;
 pub use device_list::DeviceInfo;
 pub use fake::{FakeCamera, FakeStats, FakeStep};
 pub use mode::{CameraMode, ModeRequest, Negotiation, PixelFormat, Refusal};

@@ -14,6 +14,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 use image::RgbImage;
 
 use super::CameraError;
+use super::demand::{Demand, SharedDemand};
 use super::source::{FrameSource, SourceFactory, SourceInfo, StillImage, StillRequest};
 
 /// Frames waiting for the worker: two absorb scheduling jitter; more would only add latency.
@@ -29,6 +30,10 @@ pub(super) enum SessionEvent {
     },
     Still {
         result: Result<StillImage, CameraError>,
+        captured_at: Instant,
+    },
+    /// A frame was read but not decoded (demand is idle): the watchdog counts it, nobody sees it.
+    Skipped {
         captured_at: Instant,
     },
     /// The session is over (open failed, read failed, or the source asked to be replaced).
@@ -52,14 +57,18 @@ pub(super) struct Session {
 }
 
 impl Session {
-    pub(super) fn start(id: u64, factory: Arc<Mutex<SourceFactory>>) -> Result<Self, CameraError> {
+    pub(super) fn start(
+        id: u64,
+        factory: Arc<Mutex<SourceFactory>>,
+        demand: SharedDemand,
+    ) -> Result<Self, CameraError> {
         let (command_tx, command_rx) = bounded(COMMAND_CAPACITY);
         let (event_tx, event_rx) = bounded(EVENT_CAPACITY);
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name(format!("idbooth-camera-capture-{id}"))
-            .spawn(move || capture_loop(&factory, &event_tx, &command_rx, &thread_stop))
+            .spawn(move || capture_loop(&factory, &demand, &event_tx, &command_rx, &thread_stop))
             .map_err(CameraError::Spawn)?;
         Ok(Self {
             id,
@@ -92,6 +101,7 @@ impl Session {
 
 fn capture_loop(
     factory: &Mutex<SourceFactory>,
+    demand: &SharedDemand,
     events: &Sender<SessionEvent>,
     commands: &Receiver<SessionCommand>,
     stop: &AtomicBool,
@@ -119,13 +129,14 @@ fn capture_loop(
             return;
         }
     }
-    stream(source.as_mut(), events, commands, stop);
+    stream(source.as_mut(), demand, events, commands, stop);
     source.close();
 }
 
 /// Reads frames until stopped, the worker goes away or the source fails.
 fn stream(
     source: &mut dyn FrameSource,
+    demand: &SharedDemand,
     events: &Sender<SessionEvent>,
     commands: &Receiver<SessionCommand>,
     stop: &AtomicBool,
@@ -153,12 +164,17 @@ fn stream(
             }
             continue;
         }
-        match source.next_frame() {
-            Ok(image) => {
-                let event = SessionEvent::Frame {
-                    image,
-                    captured_at: Instant::now(),
-                };
+        let read = match demand.get() {
+            Demand::Live => source.next_frame().map(|image| SessionEvent::Frame {
+                image,
+                captured_at: Instant::now(),
+            }),
+            Demand::Idle => source.skip_frame().map(|()| SessionEvent::Skipped {
+                captured_at: Instant::now(),
+            }),
+        };
+        match read {
+            Ok(event) => {
                 // A busy worker misses a frame rather than queueing stale ones.
                 if let Err(TrySendError::Disconnected(_)) = events.try_send(event) {
                     return;

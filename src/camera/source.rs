@@ -78,6 +78,12 @@ pub trait FrameSource {
     fn open(&mut self) -> Result<SourceInfo, CameraError>;
     /// The next frame, decoded to RGB.
     fn next_frame(&mut self) -> Result<RgbImage, CameraError>;
+    /// Reads the next frame without decoding or converting it (nobody looks: [`super::Demand::Idle`]).
+    /// Paced and failing like `next_frame`, so the watchdog still sees a stall or an unplug. Sources
+    /// whose frames cost nothing to make may keep this default.
+    fn skip_frame(&mut self) -> Result<(), CameraError> {
+        self.next_frame().map(drop)
+    }
     /// A full-resolution still (the worker has already waited for exposure to settle).
     fn still(&mut self, request: &StillRequest) -> Result<StillImage, CameraError>;
     /// Stops streaming and releases the device. Called once; errors are logged by the source.
@@ -190,6 +196,10 @@ impl FrameSource for AutoSource {
 
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
         self.inner()?.next_frame()
+    }
+
+    fn skip_frame(&mut self) -> Result<(), CameraError> {
+        self.inner()?.skip_frame()
     }
 
     fn still(&mut self, request: &StillRequest) -> Result<StillImage, CameraError> {

@@ -83,6 +83,8 @@ pub struct CameraDiagnostics {
     pub frames_published: u64,
     /// Frames replaced before the app read them (the app was busy; harmless unless it grows fast).
     pub frames_replaced_unread: u64,
+    /// Frames read but not decoded while the booth was idle ([`super::Demand::Idle`]).
+    pub frames_skipped_idle: u64,
     pub measured_fps: f32,
     pub last_frame_at: Option<Instant>,
     pub sessions_started: u64,

@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded, never, select};
 use image::RgbImage;
 
 use super::CameraError;
+use super::demand::{Demand, SharedDemand};
 use super::session::{Session, SessionEvent};
 use super::settings::CameraSettings;
 use super::source::{SourceFactory, SourceInfo, SourceKind, StillImage, StillRequest, factory_for};
@@ -59,6 +60,7 @@ pub struct CameraHandle {
     stills: Receiver<Result<Capture, CameraError>>,
     status_events: Receiver<CameraStatus>,
     shared: Arc<Shared>,
+    demand: SharedDemand,
     mirror: bool,
     thread: Option<JoinHandle<()>>,
 }
@@ -92,7 +94,9 @@ impl CameraHandle {
             stop: AtomicBool::new(false),
         });
         let mirror = settings.mirror;
+        let demand = SharedDemand::default();
         let supervisor = Supervisor {
+            demand: demand.clone(),
             watchdog: Watchdog::new(WatchdogConfig::from(&settings), Instant::now()),
             settings,
             factory: Arc::new(Mutex::new(factory)),
@@ -122,6 +126,7 @@ impl CameraHandle {
             stills: still_rx,
             status_events: status_rx,
             shared,
+            demand,
             mirror,
             thread: Some(thread),
         })
@@ -134,6 +139,25 @@ impl CameraHandle {
             latest = Some(frame);
         }
         latest
+    }
+
+    /// Whether anybody looks at the frames. In [`Demand::Idle`] the worker keeps reading the device (the
+    /// watchdog still works and the camera stays awake) but decodes and publishes nothing; the first
+    /// read after switching back to [`Demand::Live`] is decoded and published. Going idle also drops an
+    /// unread frame, so nothing stale shows when the booth goes live again. Cheap: call it every frame.
+    pub fn set_demand(&self, demand: Demand) {
+        if demand == self.demand.get() {
+            return;
+        }
+        tracing::debug!(?demand, "camera demand");
+        self.demand.set(demand);
+        if demand == Demand::Idle {
+            while self.frames.try_recv().is_ok() {}
+        }
+    }
+
+    pub fn demand(&self) -> Demand {
+        self.demand.get()
     }
 
     pub fn status(&self) -> CameraStatus {
@@ -183,6 +207,7 @@ impl Drop for CameraHandle {
 struct Supervisor {
     settings: CameraSettings,
     factory: Arc<Mutex<SourceFactory>>,
+    demand: SharedDemand,
     waker: Waker,
     commands: Receiver<Command>,
     frames: Sender<Frame>,
@@ -247,7 +272,11 @@ impl Supervisor {
     fn start_session(&mut self, now: Instant) {
         self.sessions_started += 1;
         self.opened = None;
-        match Session::start(self.sessions_started, Arc::clone(&self.factory)) {
+        match Session::start(
+            self.sessions_started,
+            Arc::clone(&self.factory),
+            self.demand.clone(),
+        ) {
             Ok(session) => {
                 tracing::debug!(session = session.id, "camera session started");
                 self.session = Some(session);
@@ -273,6 +302,7 @@ impl Supervisor {
         match event {
             SessionEvent::Opened(info) => self.on_opened(info),
             SessionEvent::Frame { image, captured_at } => self.on_frame(image, captured_at),
+            SessionEvent::Skipped { captured_at } => self.on_frame_read(captured_at),
             SessionEvent::Still {
                 result,
                 captured_at,
@@ -296,6 +326,34 @@ impl Supervisor {
     }
 
     fn on_frame(&mut self, image: RgbImage, captured_at: Instant) {
+        if self.demand.get() == Demand::Idle {
+            // Decoded just before the booth went idle: nobody wants it any more.
+            self.on_frame_read(captured_at);
+            return;
+        }
+        self.note_frame_arrived();
+        self.seq += 1;
+        let frame = Frame {
+            image: Arc::new(image),
+            seq: self.seq,
+            captured_at,
+        };
+        let replaced = self.publish(frame);
+        self.update_frame_stats(captured_at, replaced);
+        (self.waker)();
+    }
+
+    /// A frame read while idle: it feeds the watchdog and the status, nothing is published.
+    fn on_frame_read(&mut self, captured_at: Instant) {
+        self.note_frame_arrived();
+        let mut diagnostics = lock(&self.shared.diagnostics);
+        diagnostics.frames_skipped_idle += 1;
+        diagnostics.last_frame_at = Some(captured_at);
+        self.last_frame_at = Some(captured_at);
+    }
+
+    /// The device delivered a frame: feed the watchdog and report the camera live again.
+    fn note_frame_arrived(&mut self) {
         let now = Instant::now();
         self.watchdog.on_frame(now);
         if let Some(info) = &self.opened
@@ -314,15 +372,6 @@ impl Supervisor {
             };
             self.set_status(live);
         }
-        self.seq += 1;
-        let frame = Frame {
-            image: Arc::new(image),
-            seq: self.seq,
-            captured_at,
-        };
-        let replaced = self.publish(frame);
-        self.update_frame_stats(captured_at, replaced);
-        (self.waker)();
     }
 
     /// Puts `frame` in the capacity-1 channel, replacing an unread one. Returns whether it replaced one.
