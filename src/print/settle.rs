@@ -1,6 +1,6 @@
 //! Settling the print log after a restart: jobs a crashed or killed process left `queued` or `sent` are
-//! brought up to date from the spooler. The staff station calls [`settle_after_restart`] when it starts;
-//! the booth runtime calls it at start-up with its spooler and booth id.
+//! brought up to date from the spooler. The staff station calls [`settle_after_restart`] when it starts
+//! (the booth process does not yet: jobs a crashed booth left behind are settled by the next staff start).
 //!
 //! Owns only this reconciliation; SQL stays in `storage`.
 
