@@ -6,6 +6,7 @@
 //! pictures themselves come from `demo_stage`. In `auto` fallback mode it also watches for a camera
 //! being plugged in. Must not pretend to be a camera: its frames are always flagged `demo`.
 
+use super::pacer::Pacer;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,7 +75,7 @@ pub struct DemoSource {
     assets: Option<Arc<DemoAssets>>,
     frame_index: u64,
     /// When the next frame is due (pacing at `fps`).
-    next_due: Option<Instant>,
+    pacer: Pacer,
     probe: Option<CameraProbe>,
 }
 
@@ -85,7 +86,7 @@ impl DemoSource {
             fps: fps.clamp(1, MAX_DEMO_FPS),
             assets: None,
             frame_index: 0,
-            next_due: None,
+            pacer: Pacer::default(),
             probe: None,
         }
     }
@@ -156,28 +157,15 @@ impl DemoSource {
         Ok(())
     }
 
-    /// Sleeps until the next frame is due at `fps`.
     fn pace(&mut self) {
-        let interval = self.frame_interval();
-        let now = Instant::now();
-        let due = *self.next_due.get_or_insert(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        // Fell behind (slow machine, debug build): drop the backlog instead of racing to catch up.
-        let base = if now.saturating_duration_since(due) > interval * 2 {
-            now
-        } else {
-            due
-        };
-        self.next_due = Some(base + interval);
+        self.pacer.wait(self.frame_interval());
     }
 }
 
 impl FrameSource for DemoSource {
     fn open(&mut self) -> Result<SourceInfo, CameraError> {
         self.assets()?;
-        self.next_due = None;
+        self.pacer.reset();
         self.frame_index = 0;
         let known = self
             .probe
@@ -226,7 +214,7 @@ impl FrameSource for DemoSource {
     }
 
     fn close(&mut self) {
-        self.next_due = None;
+        self.pacer.reset();
     }
 }
 

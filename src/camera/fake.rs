@@ -6,6 +6,7 @@
 //! Owns only the script and its bookkeeping. Cloning a `FakeCamera` shares the script, so a test keeps
 //! a clone to add steps and read [`FakeStats`] while the worker drives the sources the factory makes.
 
+use super::pacer::Pacer;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -170,7 +171,7 @@ enum Read {
 pub struct FakeSource {
     camera: FakeCamera,
     open: bool,
-    next_due: Option<Instant>,
+    pacer: Pacer,
 }
 
 impl FakeSource {
@@ -178,7 +179,7 @@ impl FakeSource {
         Self {
             camera,
             open: false,
-            next_due: None,
+            pacer: Pacer::default(),
         }
     }
 
@@ -219,18 +220,7 @@ impl FakeSource {
     }
 
     fn pace(&mut self) {
-        let interval = self.camera.frame_interval;
-        let now = Instant::now();
-        let due = *self.next_due.get_or_insert(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        let base = if now.saturating_duration_since(due) > interval * 2 {
-            now
-        } else {
-            due
-        };
-        self.next_due = Some(base + interval);
+        self.pacer.wait(self.camera.frame_interval);
     }
 }
 
@@ -263,7 +253,7 @@ impl FrameSource for FakeSource {
         state.stats.opens += 1;
         drop(state);
         self.open = true;
-        self.next_due = None;
+        self.pacer.reset();
         Ok(SourceInfo {
             kind: SourceKind::Fake,
             name: "fake camera".to_owned(),
@@ -283,7 +273,7 @@ impl FrameSource for FakeSource {
                 }
                 Read::Stall(duration) => {
                     std::thread::sleep(duration);
-                    self.next_due = None;
+                    self.pacer.reset();
                 }
                 Read::Unplugged => {
                     return Err(CameraError::Disconnected(

@@ -5,6 +5,7 @@
 //! pacing. Unreadable files are skipped with a warning; a source without one readable image fails.
 //! Frames are not flagged `demo`: whoever configures `file:` decides what the photos are.
 
+use super::pacer::Pacer;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -68,7 +69,7 @@ pub struct FileSource {
     position: usize,
     current: Option<RgbImage>,
     shown_since: Option<Instant>,
-    next_due: Option<Instant>,
+    pacer: Pacer,
 }
 
 impl FileSource {
@@ -80,7 +81,7 @@ impl FileSource {
             position: 0,
             current: None,
             shown_since: None,
-            next_due: None,
+            pacer: Pacer::default(),
         }
     }
 
@@ -107,18 +108,7 @@ impl FileSource {
     }
 
     fn pace(&mut self) {
-        let interval = Duration::from_secs(1) / self.fps;
-        let now = Instant::now();
-        let due = *self.next_due.get_or_insert(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        let base = if now.saturating_duration_since(due) > interval * 2 {
-            now
-        } else {
-            due
-        };
-        self.next_due = Some(base + interval);
+        self.pacer.wait(Duration::from_secs(1) / self.fps);
     }
 }
 
@@ -126,7 +116,7 @@ impl FrameSource for FileSource {
     fn open(&mut self) -> Result<SourceInfo, CameraError> {
         self.paths = image_paths(&self.root)?;
         self.load_from(0)?;
-        self.next_due = None;
+        self.pacer.reset();
         tracing::info!(path = %self.root.display(), images = self.paths.len(), "camera shows image files");
         Ok(SourceInfo {
             kind: SourceKind::File,
@@ -170,7 +160,7 @@ impl FrameSource for FileSource {
 
     fn close(&mut self) {
         self.current = None;
-        self.next_due = None;
+        self.pacer.reset();
     }
 }
 

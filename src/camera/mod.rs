@@ -20,6 +20,7 @@ pub mod fake;
 pub mod file;
 mod jpeg_tables;
 pub mod mode;
+mod pacer;
 pub mod preview;
 mod session;
 pub mod settings;
