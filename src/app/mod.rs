@@ -31,7 +31,7 @@ use crate::camera::CameraStatus;
 use crate::config::KioskConfig;
 use crate::core::flow::{Event, PinState, Screen};
 use booth::Booth;
-use preview::LivePreview;
+use preview::{LivePreview, PreviewRate};
 use screens::identify::IdentifyUi;
 use screens::staff_pin::PinPad;
 use screens::{CameraView, MaintenanceView, View};
@@ -88,6 +88,7 @@ pub struct KioskApp {
     ui_scale: f32,
     profiles: Vec<String>,
     preview: LivePreview,
+    preview_rate: PreviewRate,
     photo: PhotoTexture,
     identify: IdentifyUi,
     pin: PinPad,
@@ -126,6 +127,7 @@ impl KioskApp {
             ui_scale: config.ui.scale,
             profiles,
             preview: LivePreview::default(),
+            preview_rate: PreviewRate::default(),
             photo: PhotoTexture::default(),
             identify: IdentifyUi::default(),
             pin: PinPad::default(),
@@ -169,6 +171,11 @@ impl KioskApp {
         self.preview.frames_shown
     }
 
+    /// The last finished preview-rate window (see [`PreviewRate`]).
+    pub fn preview_rate(&self) -> Option<preview::RateWindow> {
+        self.preview_rate.last()
+    }
+
     /// Whether the shutter flash is on screen now.
     pub fn flashing(&self) -> bool {
         self.flash_until
@@ -200,10 +207,20 @@ impl KioskApp {
         self.booth.camera().set_demand(camera_demand(self.screen()));
         if wants_preview {
             let mirror = self.booth.camera().mirror();
-            self.preview.update(ctx, self.booth.preview_frame(), mirror);
-        } else if !self.screen().in_session() {
-            // Nothing of the last student stays in memory on screen once the visit is over.
-            self.preview.clear();
+            let uploaded = self.preview.update(ctx, self.booth.preview_frame(), mirror);
+            if let Some(window) = self.preview_rate.frame(now, uploaded) {
+                tracing::debug!(
+                    preview_fps = format_args!("{:.1}", window.preview_fps),
+                    paint_fps = format_args!("{:.1}", window.paint_fps),
+                    "preview rate"
+                );
+            }
+        } else {
+            self.preview_rate.pause();
+            if !self.screen().in_session() {
+                // Nothing of the last student stays in memory on screen once the visit is over.
+                self.preview.clear();
+            }
         }
         self.upload_photo(ctx);
         self.schedule_repaint(ctx, now);
@@ -263,7 +280,8 @@ impl KioskApp {
         let maintenance = self.maintenance_view();
         let full_bleed = matches!(self.screen(), Screen::Pose(_) | Screen::Countdown { .. });
         let frame = if full_bleed {
-            egui::Frame::new().fill(theme::PREVIEW_BACKDROP)
+            // No fill: the preview screens paint their own backdrop around the camera frame.
+            egui::Frame::new()
         } else {
             egui::Frame::central_panel(ui.style()).inner_margin(metrics.spacing())
         };
@@ -333,12 +351,16 @@ impl KioskApp {
             return MaintenanceView::default();
         }
         let lang = self.lang();
-        screens::from_booth::maintenance(
+        let mut view = screens::from_booth::maintenance(
             &self.booth.diagnostics(),
             self.booth.flow(),
             &self.profiles,
             lang,
-        )
+        );
+        view.camera.push(screens::from_booth::preview_rate_line(
+            self.preview_rate.last(),
+        ));
+        view
     }
 }
 
@@ -553,6 +575,9 @@ pub fn run_kiosk(config: KioskConfig, data_dir: &Path, windowed: bool) -> anyhow
     }
     let options = eframe::NativeOptions {
         viewport,
+        // egui's dithering adds a noise term to every pixel of every layer; the booth shows a camera
+        // image and flat colours, which do not band, and under a software renderer it costs frame rate.
+        dithering: false,
         ..eframe::NativeOptions::default()
     };
     tracing::info!(fullscreen, data_dir = %data_dir.display(), "opening the booth window");

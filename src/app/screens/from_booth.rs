@@ -49,6 +49,22 @@ pub fn printer(printer: PrinterView) -> PrinterLamp {
     }
 }
 
+/// The last measured preview rate for the maintenance screen ("-" before a first 10-s window).
+pub fn preview_rate_line(rate: Option<crate::app::preview::RateWindow>) -> DiagLine {
+    line(
+        "preview shown",
+        rate.map_or_else(
+            || "-".to_owned(),
+            |rate| {
+                format!(
+                    "{:.1} fps ({:.1} paints/s)",
+                    rate.preview_fps, rate.paint_fps
+                )
+            },
+        ),
+    )
+}
+
 fn line(label: &str, value: impl Into<String>) -> DiagLine {
     DiagLine {
         label: label.to_owned(),

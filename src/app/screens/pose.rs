@@ -20,8 +20,8 @@ const RING_SEGMENTS: usize = 64;
 /// `None` while no frame has arrived (a "waiting" line is drawn instead).
 pub fn preview_backdrop(ui: &mut egui::Ui, view: &View<'_>) -> Option<FrameToScreen> {
     let area = ui.max_rect();
-    ui.painter().rect_filled(area, 0.0, theme::PREVIEW_BACKDROP);
     let Some(texture) = view.camera.preview else {
+        ui.painter().rect_filled(area, 0.0, theme::PREVIEW_BACKDROP);
         let font = view.metrics.body();
         banner_text(
             ui,
@@ -34,11 +34,37 @@ pub fn preview_backdrop(ui: &mut egui::Ui, view: &View<'_>) -> Option<FrameToScr
         return None;
     };
     let image_rect = fit_centered(area, texture.size_vec2());
+    // Only the bars the frame leaves are filled: under a software renderer every full-screen layer
+    // costs a pass over two million pixels, and the frame covers the rest.
+    for bar in bars_around(area, image_rect) {
+        ui.painter().rect_filled(bar, 0.0, theme::PREVIEW_BACKDROP);
+    }
     egui::Image::new(texture).paint_at(ui, image_rect);
     Some(FrameToScreen {
         image_rect,
         mirrored: view.camera.mirrored,
     })
+}
+
+/// The parts of `area` outside `inner` (at most four non-empty bars: above, below, left, right).
+fn bars_around(area: egui::Rect, inner: egui::Rect) -> Vec<egui::Rect> {
+    let inner = inner.intersect(area);
+    let candidates = [
+        egui::Rect::from_min_max(area.min, egui::pos2(area.max.x, inner.min.y)),
+        egui::Rect::from_min_max(egui::pos2(area.min.x, inner.max.y), area.max),
+        egui::Rect::from_min_max(
+            egui::pos2(area.min.x, inner.min.y),
+            egui::pos2(inner.min.x, inner.max.y),
+        ),
+        egui::Rect::from_min_max(
+            egui::pos2(inner.max.x, inner.min.y),
+            egui::pos2(area.max.x, inner.max.y),
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter(|bar| bar.width() > 0.0 && bar.height() > 0.0)
+        .collect()
 }
 
 /// How text drawn over the live preview stays readable.
@@ -173,4 +199,22 @@ fn paint_ring(ui: &egui::Ui, rect: Rect, progress: f32, width: f32) {
         .collect();
     ui.painter()
         .add(Shape::line(points, Stroke::new(width, theme::GUIDE_OK)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_cover_exactly_what_the_frame_leaves() {
+        let area = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1920.0, 1200.0));
+        let frame = fit_centered(area, egui::vec2(1280.0, 720.0));
+        let bars = bars_around(area, frame);
+        assert_eq!(bars.len(), 2, "{bars:?}");
+        let covered: f32 = bars.iter().map(|bar| bar.area()).sum::<f32>() + frame.area();
+        assert!((covered - area.area()).abs() < 1.0, "{covered}");
+        // A frame that fills the screen leaves nothing to paint.
+        let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1920.0, 1080.0));
+        assert!(bars_around(full, fit_centered(full, egui::vec2(1280.0, 720.0))).is_empty());
+    }
 }
