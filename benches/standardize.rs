@@ -6,14 +6,15 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use idbooth::core::checks::CheckThresholds;
 use idbooth::core::geometry::{Rect, SizePx};
 use idbooth::core::spec::{PhotoSpec, Rgb8, builtin_profiles};
 use idbooth::core::standardize::{
-    StandardizeSettings, crop_bounds, crop_bounds_size, encode_photo, mask_to_photo, measure_head,
-    plan_crop, render_photo, replace_background,
+    MaskStats, StandardizeSettings, crop_bounds, crop_bounds_size, encode_photo, mask_to_photo,
+    measure_head, plan_crop, render_photo, replace_background,
 };
-use idbooth::standardizer;
 use idbooth::vision::{self, AnalyzeMode, Vision};
+use idbooth::{pipeline, standardizer};
 
 /// A 1350x1350 capture that gives a compliant chsi photo (good_london_001's hair bun touches the top
 /// edge, so it stops early with face_cut_off and would understate the cost).
@@ -52,6 +53,24 @@ fn bench(c: &mut Criterion) {
             })
         });
     });
+    // What the booth's pipeline worker does with a still: the same, plus the full check catalogue
+    // on the complete analysis (every face the tiled search found).
+    let thresholds = CheckThresholds::default();
+    c.bench_function("pipeline_1350_capture_checks_and_chsi", |b| {
+        b.iter(|| {
+            let capture = vision::decode_image(black_box(&bytes)).ok();
+            capture.and_then(|capture| {
+                pipeline::process_capture(
+                    &mut vision,
+                    &capture,
+                    &chsi,
+                    Rgb8::CHSI_BLUE,
+                    &thresholds,
+                )
+                .ok()
+            })
+        });
+    });
     if let Err(error) = parts(c, &mut vision, &bytes, &chsi, &settings) {
         eprintln!("standardize part benches skipped: {error}");
     }
@@ -84,10 +103,11 @@ fn parts(
     let composed = replace_background(&photo, &photo_mask, Rgb8::CHSI_BLUE)?;
     let encoded = encode_photo(&composed, chsi)?;
     eprintln!(
-        "chsi photo of {FIXTURE}: q{:?}, {} bytes, {} encodes",
+        "chsi photo of {FIXTURE}: q{:?}, {} bytes, {} encodes; mask {:?}",
         encoded.jpeg_quality,
         encoded.bytes.len(),
-        encoded.encodes
+        encoded.encodes,
+        MaskStats::of(&photo_mask)
     );
 
     c.bench_function("decode_1350_jpeg", |b| {

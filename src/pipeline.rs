@@ -67,7 +67,18 @@ pub fn process_capture(
     background: Rgb8,
     thresholds: &CheckThresholds,
 ) -> Result<Processed, PipelineError> {
-    let seen = standardizer::analyze_capture(vision, capture)?;
+    // The photo is made while the capture's tiled face search finishes on the second core; the
+    // checks then read the complete analysis (every face, for multiple_faces).
+    let (seen, photo) = vision.analyze_capture_and(capture, |vision, seen| {
+        standardizer::standardize_analyzed(
+            vision,
+            capture,
+            seen,
+            spec,
+            background,
+            &StandardizeSettings::default(),
+        )
+    })?;
     let mask = seen.segmentation.coarse_person_mask();
     let report = checks::run(
         capture,
@@ -76,14 +87,6 @@ pub fn process_capture(
         spec,
         thresholds,
         CheckSet::Full,
-    );
-    let photo = standardizer::standardize_analyzed(
-        vision,
-        capture,
-        &seen,
-        spec,
-        background,
-        &StandardizeSettings::default(),
     );
     Ok(Processed { report, photo })
 }

@@ -7,14 +7,14 @@
 
 use image::RgbImage;
 
-use crate::core::face::{FaceAnalysis, PersonMask};
+use crate::core::face::{FaceDetection, FaceKeypoints, PersonMask};
 use crate::core::geometry::{Point, Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
     self, CropPlan, CrownQuery, FacePoints, FinishInput, HeadMeasure, StandardizeError,
     StandardizeFailure, StandardizeSettings, StandardizedPhoto,
 };
-use crate::vision::{AnalyzeMode, Segmentation, Vision, VisionError};
+use crate::vision::{AnalyzeMode, Vision, VisionError};
 
 /// Longest side of the refined crown-band mask, px: the band is refined at capture resolution up to
 /// this size (a band is about 0.6 x 0.35 face widths, so this caps only very large faces).
@@ -50,11 +50,7 @@ impl StandardizerError {
 
 /// What vision found in a capture, computed once and shared by the checks and every profile rendered
 /// from the same capture.
-#[derive(Debug, Clone)]
-pub struct CaptureVision {
-    pub analysis: FaceAnalysis,
-    pub segmentation: Segmentation,
-}
+pub type CaptureVision = crate::vision::ImageVision;
 
 /// Runs detection, mesh and segmentation on a capture (the segmenter on a second thread, see
 /// [`Vision::analyze_and_segment`]).
@@ -62,11 +58,7 @@ pub fn analyze_capture(
     vision: &mut Vision,
     capture: &RgbImage,
 ) -> Result<CaptureVision, VisionError> {
-    let seen = vision.analyze_and_segment(capture, AnalyzeMode::Capture)?;
-    Ok(CaptureVision {
-        analysis: seen.analysis,
-        segmentation: seen.segmentation,
-    })
+    vision.analyze_and_segment(capture, AnalyzeMode::Capture)
 }
 
 /// Analyses `capture` and turns it into a photo for `spec` with `background`.
@@ -77,8 +69,23 @@ pub fn standardize_capture(
     background: Rgb8,
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
-    let seen = analyze_capture(vision, capture)?;
-    standardize_analyzed(vision, capture, &seen, spec, background, settings)
+    standardize_with_analysis(vision, capture, spec, background, settings).map(|(_, photo)| photo)
+}
+
+/// Analyses `capture` and standardizes it in one go: the capture's tiled search for small second
+/// faces runs on the second core while the photo is made (see [`Vision::analyze_capture_and`]).
+/// Returns the complete analysis (for the checks) and the photo.
+pub fn standardize_with_analysis(
+    vision: &mut Vision,
+    capture: &RgbImage,
+    spec: &PhotoSpec,
+    background: Rgb8,
+    settings: &StandardizeSettings,
+) -> Result<(CaptureVision, StandardizedPhoto), StandardizerError> {
+    let (seen, photo) = vision.analyze_capture_and(capture, |vision, seen| {
+        standardize_analyzed(vision, capture, seen, spec, background, settings)
+    })?;
+    Ok((seen, photo?))
 }
 
 /// Turns an analysed capture into a photo; the photo is then analysed again for the self-check.
@@ -124,9 +131,15 @@ pub fn standardize_analyzed(
         spec,
         background,
     })?;
-    // The photo is a tight portrait: one detector pass finds the face (no central-crop retry needed).
-    let again = vision.analyze(&finished.pixels, AnalyzeMode::Frame)?;
-    let Some(mesh) = again.mesh.as_ref() else {
+    // The landmarks are measured again on the photo's own pixels. Where to look is known (the
+    // capture's face mapped into the photo), so the mesh runs without another detector pass; a photo
+    // in which the mesh no longer finds a face fails.
+    let primary = seen
+        .analysis
+        .primary_face()
+        .ok_or_else(|| StandardizeError::from(StandardizeFailure::NoFace))?;
+    let again = vision.mesh_face(&finished.pixels, &in_photo(primary, &plan))?;
+    let Some(mesh) = again.as_ref() else {
         // The photo no longer shows a face vision can find: never a silent success.
         let mut photo = finished;
         photo.record.check.failures = vec![StandardizeFailure::NoFace];
@@ -136,6 +149,29 @@ pub fn standardize_analyzed(
     Ok(standardize::attach_self_check(
         finished, &face, spec, settings,
     ))
+}
+
+/// A capture's face detection mapped into the photo of `plan`.
+fn in_photo(face: &FaceDetection, plan: &CropPlan) -> FaceDetection {
+    let map = |point: Point| plan.transform.to_photo(point);
+    let scale = plan.transform.scale;
+    let keypoints = &face.keypoints;
+    FaceDetection {
+        bbox: Rect::from_center(
+            map(face.bbox.center()),
+            face.bbox.width * scale,
+            face.bbox.height * scale,
+        ),
+        score: face.score,
+        keypoints: FaceKeypoints {
+            right_eye: map(keypoints.right_eye),
+            left_eye: map(keypoints.left_eye),
+            nose_tip: map(keypoints.nose_tip),
+            mouth_center: map(keypoints.mouth_center),
+            right_ear: map(keypoints.right_ear),
+            left_ear: map(keypoints.left_ear),
+        },
+    }
 }
 
 /// A head, the crop planned for it and the photo-space mask of that crop.

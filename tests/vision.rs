@@ -110,6 +110,39 @@ fn group_photos_have_several_faces() {
     assert_eq!(frame.faces.len(), 2);
 }
 
+/// The capture analysis that shares its tiled search between two threads (and runs other work beside
+/// it) finds exactly the faces of the one-thread analysis, with the same primary face.
+#[test]
+fn two_thread_capture_analysis_finds_the_same_faces() {
+    for file in [
+        "bad_whitehouse_two_people.jpg",
+        "bad_pexels_group_meeting.jpeg",
+        "bad_pexels_two_women_phones.jpg",
+        "good_london_003_neutral.jpg",
+        "bad_pixabay_fox_no_face.jpg",
+    ] {
+        let img = load(file);
+        let mut vision = vision();
+        let alone = vision.analyze(&img, AnalyzeMode::Capture).unwrap();
+        let mut ran = false;
+        let (both, ()) = vision.analyze_capture_and(&img, |_, _| ran = true).unwrap();
+        assert!(ran, "{file}: the work ran");
+        let boxes = |analysis: &FaceAnalysis| -> Vec<[i32; 4]> {
+            analysis
+                .faces
+                .iter()
+                .map(|face| {
+                    let b = face.bbox;
+                    [b.x, b.y, b.width, b.height].map(|v| v.round() as i32)
+                })
+                .collect()
+        };
+        assert_eq!(boxes(&both.analysis), boxes(&alone), "{file}");
+        assert_eq!(both.analysis.primary, alone.primary, "{file}");
+        assert_eq!(both.analysis.mesh.is_some(), alone.mesh.is_some(), "{file}");
+    }
+}
+
 #[test]
 fn photos_without_people_have_no_face() {
     for file in [

@@ -39,6 +39,10 @@ use text::Lang;
 
 /// How often a screen showing seconds left is redrawn.
 const SECONDS_TICK: Duration = Duration::from_secs(1);
+/// Delay of the repaint a camera frame asks for. egui answers an immediate request with two paints (to
+/// let layouts settle) but a delayed one with one; the preview needs one paint per frame, and under a
+/// software renderer the second paint of every frame halves what the CPU has left.
+const FRAME_WAKE_DELAY: Duration = Duration::from_millis(1);
 /// How long the white shutter flash stays on screen (a camera flash reads as ~100–200 ms).
 pub const FLASH_DURATION: Duration = Duration::from_millis(180);
 
@@ -625,7 +629,7 @@ pub(crate) fn start_camera(
     let repaint = ctx.clone();
     let waker = Box::new(move || {
         if gate.should_wake() {
-            repaint.request_repaint();
+            repaint.request_repaint_after(FRAME_WAKE_DELAY);
         }
     });
     crate::camera::CameraHandle::spawn(settings, waker).context("cannot start the camera worker")

@@ -65,6 +65,22 @@ impl FaceDetector {
         img: &RgbImage,
         mode: AnalyzeMode,
     ) -> Result<Vec<FaceDetection>, VisionError> {
+        let mut found = self.detect_whole(img, mode)?;
+        if mode == AnalyzeMode::Capture {
+            for tile in tiles(f64::from(img.width()), f64::from(img.height())) {
+                found.extend(self.detect_tile(img, tile)?);
+            }
+        }
+        Ok(merge(found))
+    }
+
+    /// The whole-image pass: the letterboxed image, and for a capture the central square crop when
+    /// that finds nothing. Raw detections in image pixels, to be [`merge`]d.
+    pub fn detect_whole(
+        &mut self,
+        img: &RgbImage,
+        mode: AnalyzeMode,
+    ) -> Result<Vec<RawDetection>, VisionError> {
         let (width, height) = (f64::from(img.width()), f64::from(img.height()));
         let long_side = width.max(height);
         let letterbox = Region {
@@ -74,26 +90,26 @@ impl FaceDetector {
             height: long_side,
         };
         let mut found = self.detect_window(img, letterbox, false)?;
-        if mode == AnalyzeMode::Capture {
-            let short_side = width.min(height);
-            if found.is_empty() && short_side < long_side {
-                let central = Region {
-                    x: (width - short_side) / 2.0,
-                    y: (height - short_side) / 2.0,
-                    width: short_side,
-                    height: short_side,
-                };
-                found = self.detect_window(img, central, false)?;
-            }
-            let mut smaller = Vec::new();
-            for tile in tiles(width, height) {
-                smaller.extend(self.detect_window(img, tile, true)?);
-            }
-            found.extend(smaller);
+        let short_side = width.min(height);
+        if mode == AnalyzeMode::Capture && found.is_empty() && short_side < long_side {
+            let central = Region {
+                x: (width - short_side) / 2.0,
+                y: (height - short_side) / 2.0,
+                width: short_side,
+                height: short_side,
+            };
+            found = self.detect_window(img, central, false)?;
         }
-        let merged = blazeface::weighted_nms(found, blazeface::NMS_MIN_IOU);
-        let merged = blazeface::suppress_nested(merged);
-        Ok(merged.iter().map(to_face_detection).collect())
+        Ok(found)
+    }
+
+    /// The smaller faces of one capture tile (see [`tiles`]), in image pixels.
+    pub fn detect_tile(
+        &mut self,
+        img: &RgbImage,
+        tile: Region,
+    ) -> Result<Vec<RawDetection>, VisionError> {
+        self.detect_window(img, tile, true)
     }
 
     /// Detections inside one square window, mapped to image pixels.
@@ -135,8 +151,16 @@ impl FaceDetector {
     }
 }
 
+/// Raw detections of all passes merged into faces (weighted NMS, then nested boxes dropped), best
+/// score first. The same detections in the same order always give the same faces.
+pub fn merge(found: Vec<RawDetection>) -> Vec<FaceDetection> {
+    let merged = blazeface::weighted_nms(found, blazeface::NMS_MIN_IOU);
+    let merged = blazeface::suppress_nested(merged);
+    merged.iter().map(to_face_detection).collect()
+}
+
 /// Overlapping square tiles covering the image, or none when the image is too small for them.
-fn tiles(width: f64, height: f64) -> Vec<Region> {
+pub fn tiles(width: f64, height: f64) -> Vec<Region> {
     let side = width.min(height) * TILE_FRACTION_OF_SHORT_SIDE;
     if side < MIN_TILE_SIDE_PX {
         return Vec::new();

@@ -351,7 +351,8 @@ pub fn warp_bilinear(
                 };
                 let top = at(columns[0], rows[0]) * (1.0 - tx) + at(columns[1], rows[0]) * tx;
                 let bottom = at(columns[0], rows[1]) * (1.0 - tx) + at(columns[1], rows[1]) * tx;
-                dst.push((top * (1.0 - ty) + bottom * ty).round() as u8);
+                // +0.5 and a truncating cast round these non-negative values without a call to `roundf`.
+                dst.push((top * (1.0 - ty) + bottom * ty + 0.5) as u8);
             }
         }
     }

@@ -33,6 +33,7 @@
 //! ```
 
 mod blazeface;
+mod capture;
 mod decode;
 mod detector;
 mod error;
@@ -48,6 +49,7 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
+pub use capture::TILE_THREAD_NAME;
 pub use decode::{
     MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX, check_dimensions, decode_image, load_image,
 };
@@ -97,6 +99,9 @@ pub struct Vision {
     detector: FaceDetector,
     mesher: FaceMesher,
     segmenter: Segmenter,
+    /// A second detector for the capture tiles searched beside other work (see `capture`); `None`
+    /// only if its thread failed, and then the first detector searches them.
+    tile_detector: Option<FaceDetector>,
     models_dir: PathBuf,
 }
 
@@ -107,6 +112,7 @@ impl Vision {
             detector: FaceDetector::load(models_dir)?,
             mesher: FaceMesher::load(models_dir)?,
             segmenter: Segmenter::load(models_dir)?,
+            tile_detector: Some(FaceDetector::load(models_dir)?),
             models_dir: models_dir.to_path_buf(),
         })
     }
@@ -145,15 +151,20 @@ impl Vision {
         analyze_faces(&mut self.detector, &mut self.mesher, img, mode)
     }
 
-    /// [`Vision::analyze`] and [`Vision::segment`] of one image at once: the segmenter runs on a
-    /// second, scoped thread (`idbooth-segment`) while this thread detects and meshes, so a capture
-    /// costs the longer of the two instead of their sum on a two-core machine. Each model keeps its
-    /// own buffers, so the two never share data.
+    /// [`Vision::analyze`] and [`Vision::segment`] of one image at once, on two threads: the
+    /// segmenter runs on a second, scoped thread (`idbooth-segment`) while this thread detects and
+    /// meshes; a capture's tiled search is shared by both threads (see
+    /// [`Vision::analyze_capture_and`]). Each model keeps its own buffers, so they never share data.
     pub fn analyze_and_segment(
         &mut self,
         img: &RgbImage,
         mode: AnalyzeMode,
     ) -> Result<ImageVision, VisionError> {
+        if mode == AnalyzeMode::Capture {
+            return self
+                .analyze_capture_and(img, |_, _| ())
+                .map(|(seen, ())| seen);
+        }
         check_dimensions(img.width(), img.height())?;
         let Self {
             detector,

@@ -347,7 +347,8 @@ fn evaluate_alpha(
         // where the segmenter saw background (that stops look-alike colours in a busy
         // background from joining the person).
         let ceiling = guided::steepen(cell[4], PRIOR_CONTRAST) + MAX_ALPHA_GAIN;
-        (refined.min(ceiling) * 255.0).round() as u8
+        // Rounds (the value is not negative; the cast saturates) without a call to `roundf`.
+        (refined.min(ceiling) * 255.0 + 0.5) as u8
     });
     if alpha.len() != out.0 * out.1 {
         return Err(VisionError::Resize {

@@ -211,7 +211,7 @@ mod tests {
         let frame = fit_centered(area, egui::vec2(1280.0, 720.0));
         let bars = bars_around(area, frame);
         assert_eq!(bars.len(), 2, "{bars:?}");
-        let covered: f32 = bars.iter().map(|bar| bar.area()).sum::<f32>() + frame.area();
+        let covered: f32 = bars.iter().map(egui::Rect::area).sum::<f32>() + frame.area();
         assert!((covered - area.area()).abs() < 1.0, "{covered}");
         // A frame that fills the screen leaves nothing to paint.
         let full = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(1920.0, 1080.0));

@@ -4,10 +4,7 @@
 //!
 //! Owns compositing and mask statistics in photo pixels. The mask itself comes from `vision`.
 //!
-//! Decontamination is the blur-fusion foreground estimator of Forte & Pitié, "Approximate Fast
-//! Foreground Colour Estimation", ICIP 2021: two passes (a large then a small box blur) estimate the
-//! local foreground and background colours, and each edge pixel's foreground colour is solved from the
-//! compositing equation `I = αF + (1 − α)B`.
+//! Decontamination (foreground colours along the soft edge) is [`super::fusion`].
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -16,17 +13,7 @@ use crate::core::face::PersonMask;
 use crate::core::spec::Rgb8;
 
 use super::failure::StandardizeError;
-use super::sat::SummedArea;
-
-/// Box sizes of the two blur-fusion passes, photo pixels (90 then 6 px, Forte & Pitié 2021 reference
-/// code). ID photos (300–600 px) are of the order of the paper's images, and the refined mask's soft
-/// edges are about ten photo pixels wide, well inside the large box.
-const BLUR_FUSION_LARGE_BOX_PX: f32 = 90.0;
-const BLUR_FUSION_SMALL_BOX_PX: f32 = 6.0;
-/// Smallest box radius.
-const MIN_BOX_RADIUS: usize = 1;
-/// Guards the divisions of the estimator (value from the reference code).
-const BLUR_FUSION_EPSILON: f64 = 1e-5;
+use super::fusion::{Coverage, coverage, soft_edge_foreground};
 
 /// Statistics of the photo-space mask, kept with the record.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -106,106 +93,28 @@ pub fn replace_background(
             mask.width, mask.height
         )));
     }
-    let (w, h) = (width as usize, height as usize);
-    let alpha: Vec<f64> = mask.alpha.iter().map(|&a| f64::from(a) / 255.0).collect();
-    let image: Vec<[f64; 3]> = photo
-        .pixels()
-        .map(|p| p.0.map(|c| f64::from(c) / 255.0))
-        .collect();
-    let foreground = estimate_foreground(&image, &alpha, w, h);
-    let target = background.to_array().map(|c| f64::from(c) / 255.0);
+    let foreground =
+        soft_edge_foreground(photo.as_raw(), &mask.alpha, width as usize, height as usize);
+    let target = background.to_array().map(|c| f32::from(c) / 255.0);
     let mut out = RgbImage::new(width, height);
-    for (i, pixel) in out.pixels_mut().enumerate() {
-        let a = alpha[i];
-        let value = if a >= 1.0 {
-            image[i]
-        } else if a <= 0.0 {
-            target
-        } else {
-            let f = foreground[i];
-            [0, 1, 2].map(|c| a * f[c] + (1.0 - a) * target[c])
+    for (i, (pixel, source)) in out.pixels_mut().zip(photo.pixels()).enumerate() {
+        let alpha = mask.alpha[i];
+        pixel.0 = match coverage(alpha) {
+            Coverage::Opaque => source.0,
+            Coverage::Clear => background.to_array(),
+            Coverage::Soft => {
+                let a = f32::from(alpha) / 255.0;
+                let f = foreground[i];
+                [0, 1, 2].map(|c| to_byte(a * f[c] + (1.0 - a) * target[c]))
+            }
         };
-        pixel.0 = value.map(|v| (v * 255.0).round().clamp(0.0, 255.0) as u8);
     }
     Ok(out)
 }
 
-fn box_radius(box_px: f32) -> usize {
-    ((box_px / 2.0).round() as usize).max(MIN_BOX_RADIUS)
-}
-
-/// Channels summed by the estimator: alpha, alpha·foreground (3), (1 − alpha)·background (3).
-const SUMS: usize = 7;
-
-/// Blur-fusion foreground colours, computed only where they matter: on soft pixels
-/// (0 < alpha < 1). Entries elsewhere are zero. The two passes use summed-area tables, so each box
-/// mean costs the same whatever its size, and only pixels near the edge are evaluated.
-fn estimate_foreground(image: &[[f64; 3]], alpha: &[f64], w: usize, h: usize) -> Vec<[f64; 3]> {
-    let n = w * h;
-    let mut foreground = vec![[0.0; 3]; n];
-    if !alpha.iter().any(|&a| a > 0.0 && a < 1.0) {
-        return foreground;
-    }
-    let large = box_radius(BLUR_FUSION_LARGE_BOX_PX);
-    let small = box_radius(BLUR_FUSION_SMALL_BOX_PX);
-    // Pixels the second pass reads: within `small` of a soft pixel.
-    let soft = SummedArea::<1>::build(w, h, |i| {
-        [f64::from(u8::from(alpha[i] > 0.0 && alpha[i] < 1.0))]
-    });
-    let near_edge: Vec<bool> = (0..n)
-        .map(|i| soft.mean(i % w, i / w, small)[0] > 0.0)
-        .collect();
-
-    // Pass 1 (large box): F = B = the photo itself.
-    let first = SummedArea::<SUMS>::build(w, h, |i| fused_terms(alpha[i], image[i], image[i]));
-    let mut first_fg = vec![[0.0; 3]; n];
-    let mut first_bg = vec![[0.0; 3]; n];
-    for i in (0..n).filter(|&i| near_edge[i]) {
-        let (fg, bg) = fuse(&first.mean(i % w, i / w, large), alpha[i], image[i]);
-        first_fg[i] = fg;
-        first_bg[i] = bg;
-    }
-    // Pass 2 (small box) on the first estimates, evaluated on the soft pixels only.
-    let second = SummedArea::<SUMS>::build(w, h, |i| {
-        if near_edge[i] {
-            fused_terms(alpha[i], first_fg[i], first_bg[i])
-        } else {
-            [0.0; SUMS]
-        }
-    });
-    for i in (0..n).filter(|&i| alpha[i] > 0.0 && alpha[i] < 1.0) {
-        foreground[i] = fuse(&second.mean(i % w, i / w, small), alpha[i], image[i]).0;
-    }
-    foreground
-}
-
-/// The summed channels of one pixel.
-fn fused_terms(alpha: f64, foreground: [f64; 3], background: [f64; 3]) -> [f64; SUMS] {
-    [
-        alpha,
-        alpha * foreground[0],
-        alpha * foreground[1],
-        alpha * foreground[2],
-        (1.0 - alpha) * background[0],
-        (1.0 - alpha) * background[1],
-        (1.0 - alpha) * background[2],
-    ]
-}
-
-/// One blur-fusion step at a pixel from its window means: the local foreground and background
-/// colours, and the foreground solved from `I = αF + (1 − α)B` around them.
-fn fuse(means: &[f64; SUMS], alpha: f64, observed: [f64; 3]) -> ([f64; 3], [f64; 3]) {
-    let blurred_alpha = means[0];
-    let mut foreground = [0.0; 3];
-    let mut background = [0.0; 3];
-    for c in 0..3 {
-        let blurred_fg = means[1 + c] / (blurred_alpha + BLUR_FUSION_EPSILON);
-        let blurred_bg = means[4 + c] / ((1.0 - blurred_alpha) + BLUR_FUSION_EPSILON);
-        let residual = observed[c] - alpha * blurred_fg - (1.0 - alpha) * blurred_bg;
-        foreground[c] = (blurred_fg + alpha * residual).clamp(0.0, 1.0);
-        background[c] = blurred_bg;
-    }
-    (foreground, background)
+/// A 0..1 value as a byte, rounded half away from zero.
+fn to_byte(value: f32) -> u8 {
+    (value * 255.0 + 0.5).clamp(0.0, 255.0) as u8
 }
 
 #[cfg(test)]

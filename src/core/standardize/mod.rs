@@ -21,6 +21,7 @@ mod composite;
 mod crown;
 mod encode;
 mod failure;
+mod fusion;
 mod qp;
 mod render;
 mod sat;

@@ -207,7 +207,8 @@ fn bilinear_into(raster: &Raster<'_>, x: f32, y: f32, out: &mut [u8]) {
     for (c, value) in out.iter_mut().enumerate() {
         let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
         let bottom = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
-        *value = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
+        // Rounds the non-negative value (the cast saturates) without a call to `roundf`.
+        *value = (top * (1.0 - fy) + bottom * fy + 0.5) as u8;
     }
 }
 
