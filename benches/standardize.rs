@@ -89,11 +89,9 @@ fn parts(
     let whole = Rect::new(0.0, 0.0, capture.width() as f32, capture.height() as f32);
     let analysis = vision.analyze(&capture, AnalyzeMode::Capture)?;
     let segmentation = vision.segment(&capture)?;
-    let crown_size = SizePx::new(
-        standardizer::CROWN_MASK_LONG_SIDE_PX,
-        standardizer::CROWN_MASK_LONG_SIDE_PX,
-    );
-    let crown_mask = vision.refine_mask(&capture, &segmentation, whole, crown_size)?;
+    // The first crown comes from the segmenter's coarse mask (the standardizer then measures it
+    // again on the refined crop mask).
+    let crown_mask = segmentation.coarse_person_mask();
     let head = measure_head(&analysis, &crown_mask, whole, chsi, settings)?;
     let plan = plan_crop(&head, size, chsi, settings)?;
     let bounds = crop_bounds(&plan);
@@ -129,13 +127,6 @@ fn parts(
     });
     c.bench_function("segment_1350_capture", |b| {
         b.iter(|| vision.segment(black_box(&capture)).ok());
-    });
-    c.bench_function("refine_crown_mask_512", |b| {
-        b.iter(|| {
-            vision
-                .refine_mask(black_box(&capture), &segmentation, whole, crown_size)
-                .ok()
-        });
     });
     c.bench_function("refine_crop_mask_480x640", |b| {
         b.iter(|| {

@@ -16,9 +16,6 @@ use crate::core::standardize::{
 };
 use crate::vision::{AnalyzeMode, Vision, VisionError};
 
-/// Longest side of the refined crown-band mask, px: the band is refined at capture resolution up to
-/// this size (a band is about 0.6 x 0.35 face widths, so this caps only very large faces).
-pub const CROWN_MASK_LONG_SIDE_PX: u32 = 512;
 /// Margin refined around the first crop's bounding box, fraction of its size on each side: re-planning
 /// with the crown measured on the photo's own mask moves the crop by a few pixels (a crown that moves
 /// 5 px on a 640-px photo shifts the crop by under 1 %).
@@ -26,6 +23,9 @@ pub const MASK_MARGIN_FRAC: f32 = 0.05;
 /// Re-plans with the crown measured on the photo mask (one normally suffices; the others absorb the
 /// small change of scale the first makes).
 const CROWN_REPLAN_ROUNDS: usize = 3;
+/// Refinements of the crop region at most: a second one only when the crown measured on the first
+/// moved the crop outside it.
+const REFINE_ROUNDS: usize = 2;
 /// Crown disagreement between the plan and the photo mask that is left alone, photo px.
 const CROWN_AGREEMENT_PX: f32 = 0.5;
 
@@ -102,27 +102,40 @@ pub fn standardize_analyzed(
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
     let capture_size = SizePx::new(capture.width(), capture.height());
-    let first_head = measure_head(vision, capture, seen, spec, settings)?;
+    let first_head = measure_head(seen, spec, settings)?;
     let first_plan = standardize::plan_crop(&first_head, capture_size, spec, settings)?;
-    let region = mask_region(&first_plan);
-    let region_mask = vision.refine_mask(capture, &seen.segmentation, region.rect, region.size)?;
-    let first = Planned {
-        photo_mask: standardize::mask_to_photo(&region_mask, region.rect, &first_plan)?,
-        head: first_head,
-        plan: first_plan,
-    };
+    let mut attempt = (first_head, first_plan);
+    let mut rounds = 0;
     let Planned {
         head,
         plan,
         photo_mask,
-    } = plan_on_photo_mask(
-        first,
-        &region_mask,
-        region.rect,
-        capture_size,
-        spec,
-        settings,
-    )?;
+    } = loop {
+        rounds += 1;
+        let (head, plan) = attempt;
+        let region = mask_region(&plan);
+        let region_mask =
+            vision.refine_mask(capture, &seen.segmentation, region.rect, region.size)?;
+        let first = Planned {
+            photo_mask: standardize::mask_to_photo(&region_mask, region.rect, &plan)?,
+            head,
+            plan,
+        };
+        match plan_on_photo_mask(
+            first,
+            &region_mask,
+            region.rect,
+            capture_size,
+            spec,
+            settings,
+        )? {
+            Replanned::Settled(planned) => break planned,
+            // The crown on the refined mask moved the crop out of the refined region (the coarse
+            // crown was far off): refine once more around the new crop.
+            Replanned::LeftRegion { next, .. } if rounds < REFINE_ROUNDS => attempt = next,
+            Replanned::LeftRegion { last, .. } => break last,
+        }
+    };
     let finished = standardize::finish_photo(&FinishInput {
         capture,
         head: &head,
@@ -181,6 +194,17 @@ struct Planned {
     photo_mask: PersonMask,
 }
 
+/// How a re-plan on the photo mask ended.
+enum Replanned {
+    /// Plan and photo mask agree (or no better plan was found).
+    Settled(Planned),
+    /// The re-planned crop (`next`) leaves the refined region; `last` is the last plan inside it.
+    LeftRegion {
+        last: Planned,
+        next: (HeadMeasure, CropPlan),
+    },
+}
+
 /// Re-plans the crop with the crown measured on the photo's own (despeckled) mask until the two
 /// agree: at most [`CROWN_REPLAN_ROUNDS`] rounds, and only while the new crop stays inside the refined
 /// region. A re-plan that fails keeps the last plan; the self-check then reports what is wrong.
@@ -191,7 +215,7 @@ fn plan_on_photo_mask(
     capture_size: SizePx,
     spec: &PhotoSpec,
     settings: &StandardizeSettings,
-) -> Result<Planned, StandardizerError> {
+) -> Result<Replanned, StandardizerError> {
     for _ in 0..CROWN_REPLAN_ROUNDS {
         let Some(crown) = photo_crown(&planned) else {
             break;
@@ -207,7 +231,10 @@ fn plan_on_photo_mask(
             break;
         };
         if !contains(region, standardize::crop_bounds(&plan)) {
-            break;
+            return Ok(Replanned::LeftRegion {
+                last: planned,
+                next: (head, plan),
+            });
         }
         planned = Planned {
             photo_mask: standardize::mask_to_photo(region_mask, region, &plan)?,
@@ -215,7 +242,7 @@ fn plan_on_photo_mask(
             plan,
         };
     }
-    Ok(planned)
+    Ok(Replanned::Settled(planned))
 }
 
 /// The crown walked on the photo mask as the self-check walks it (despeckled mask, levelled photo,
@@ -269,12 +296,11 @@ fn mask_region(plan: &CropPlan) -> MaskRegion {
     }
 }
 
-/// Eyes, chin and face width from the mesh; the crown first on the segmenter's coarse mask, then
-/// sharpened on a mask refined only in a band around that first estimate (a few thousand pixels instead
-/// of the whole capture).
+/// Eyes, chin and face width from the mesh, and a first crown on the segmenter's coarse mask. The crop
+/// planned with it is refined, and the crown then measured on that refined mask (see
+/// [`plan_on_photo_mask`]): a coarse crown a few pixels off moves the crop by less than the refined
+/// margin, and one further off is refined again around the moved crop.
 fn measure_head(
-    vision: &mut Vision,
-    capture: &RgbImage,
     seen: &CaptureVision,
     spec: &PhotoSpec,
     settings: &StandardizeSettings,
@@ -285,33 +311,10 @@ fn measure_head(
         .as_ref()
         .ok_or_else(|| StandardizeError::from(StandardizeFailure::NoFace))?;
     let query = standardize::capture_crown_query(&seen.analysis, spec, settings)?;
-    let whole = Rect::new(0.0, 0.0, capture.width() as f32, capture.height() as f32);
-    let rough =
+    let size = seen.analysis.image_size;
+    let whole = Rect::new(0.0, 0.0, size.width as f32, size.height as f32);
+    let crown =
         standardize::crown_from_mask(&seen.segmentation.coarse_person_mask(), whole, &query)
             .map_err(StandardizeError::from)?;
-    let band = standardize::crown_band(&query, rough);
-    let band_mask = vision.refine_mask(
-        capture,
-        &seen.segmentation,
-        band.region,
-        band_mask_size(band.region),
-    )?;
-    let crown = match standardize::crown_from_mask(&band_mask, band.region, &band.query) {
-        Ok(crown) => crown,
-        // The walk left the band, not the capture, or lost the head: keep the coarse crown.
-        Err(StandardizeFailure::FaceCutOff { .. }) if !band.touches_top() => rough,
-        Err(StandardizeFailure::NoPerson) => rough,
-        Err(failure) => return Err(StandardizeError::from(failure).into()),
-    };
     Ok(HeadMeasure::from_mesh(mesh, crown))
-}
-
-/// The band mask at capture resolution, its long side capped at [`CROWN_MASK_LONG_SIDE_PX`].
-fn band_mask_size(region: Rect) -> SizePx {
-    let long = region.width.max(region.height).max(1.0);
-    let scale = (CROWN_MASK_LONG_SIDE_PX as f32 / long).min(1.0);
-    SizePx::new(
-        ((region.width * scale).round() as u32).max(1),
-        ((region.height * scale).round() as u32).max(1),
-    )
 }

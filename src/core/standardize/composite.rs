@@ -104,7 +104,7 @@ pub fn replace_background(
             Coverage::Clear => background.to_array(),
             Coverage::Soft => {
                 let a = f32::from(alpha) / 255.0;
-                let f = foreground[i];
+                let f = foreground.get(i).unwrap_or([0.0; 3]);
                 [0, 1, 2].map(|c| to_byte(a * f[c] + (1.0 - a) * target[c]))
             }
         };

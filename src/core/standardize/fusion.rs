@@ -29,18 +29,30 @@ const EPSILON: f32 = 1e-5;
 /// Channels summed by the estimator: alpha, alpha·foreground (3), (1 − alpha)·background (3).
 const SUMS: usize = 7;
 
-/// The foreground colour (0..1 per channel) of every soft pixel (see [`coverage`]), zero elsewhere.
-/// `rgb` is the photo (3 bytes per pixel), `alpha` its mask; both `width` x `height`.
-pub fn soft_edge_foreground(
-    rgb: &[u8],
-    alpha: &[u8],
-    width: usize,
-    height: usize,
-) -> Vec<[f32; 3]> {
+/// Foreground colours (0..1 per channel) of the soft pixels of a photo, kept only for the pixels near
+/// the edge (a few percent of a portrait).
+#[derive(Debug, Default)]
+pub struct EdgeColours {
+    /// Per pixel, its index in `colours`, or `u32::MAX` away from the edge.
+    slot: Vec<u32>,
+    colours: Vec<[f32; 3]>,
+}
+
+impl EdgeColours {
+    /// The foreground colour of pixel `index` if it is soft (zero for pixels near the edge that are
+    /// not soft themselves), `None` away from the edge.
+    pub fn get(&self, index: usize) -> Option<[f32; 3]> {
+        let slot = *self.slot.get(index)?;
+        self.colours.get(slot as usize).copied()
+    }
+}
+
+/// The foreground colour of every soft pixel (see [`coverage`]). `rgb` is the photo (3 bytes per
+/// pixel), `alpha` its mask; both `width` x `height`.
+pub fn soft_edge_foreground(rgb: &[u8], alpha: &[u8], width: usize, height: usize) -> EdgeColours {
     let n = width * height;
-    let mut foreground = vec![[0.0; 3]; n];
     if n == 0 || rgb.len() != 3 * n || alpha.len() != n || !alpha.iter().any(|&a| is_soft(a)) {
-        return foreground;
+        return EdgeColours::default();
     }
     let small = box_radius(SMALL_BOX_PX);
     let large = box_radius(LARGE_BOX_PX);
@@ -49,28 +61,47 @@ pub fn soft_edge_foreground(
 
     // Pixels the small pass reads: within `small` of a soft pixel (along both axes).
     let near_edge = dilate(&soft_map(alpha), width, height, small);
-
-    // Pass 1 (large box, F = B = the photo itself), on blocks, at the pixels near the edge.
-    let blocks = BlockMeans::build(width, height, large, |i| {
-        fused_terms(a(i), pixel(i), pixel(i))
-    });
-    let mut terms = vec![[0.0_f32; SUMS]; n];
-    for i in (0..n).filter(|&i| near_edge[i]) {
-        let means = blocks.at(i % width, i / width);
-        let (fg, bg) = fuse(&means, a(i), pixel(i));
-        terms[i] = fused_terms(a(i), fg, bg);
+    let edge: Vec<usize> = (0..n).filter(|&i| near_edge[i]).collect();
+    let mut slot = vec![u32::MAX; n];
+    for (k, &i) in edge.iter().enumerate() {
+        slot[i] = k as u32;
     }
 
+    // Pass 1 (large box, F = B = the photo itself), on blocks, at the pixels near the edge.
+    let blocks = BlockMeans::new(&block_sums(rgb, alpha, width, height), width, height, large);
+    let terms: Vec<[f32; SUMS]> = edge
+        .iter()
+        .map(|&i| {
+            let means = blocks.at(i % width, i / width);
+            let (fg, bg) = fuse(&means, a(i), pixel(i));
+            fused_terms(a(i), fg, bg)
+        })
+        .collect();
+    let term = |i: usize| terms.get(slot[i] as usize);
+
     // Pass 2 (small box) on the first estimates: exact window sums, rows first.
-    let rows = row_sums(&terms, &near_edge, width, small);
-    for i in (0..n).filter(|&i| is_soft(alpha[i])) {
+    let rows: Vec<[f32; SUMS]> = edge
+        .iter()
+        .map(|&i| {
+            let (row, x) = (i - i % width, i % width);
+            let (x0, x1) = (x.saturating_sub(small), (x + small + 1).min(width));
+            let mut sum = [0.0_f32; SUMS];
+            for t in (row + x0..row + x1).filter_map(term) {
+                for (s, v) in sum.iter_mut().zip(t) {
+                    *s += v;
+                }
+            }
+            sum
+        })
+        .collect();
+    let mut colours = vec![[0.0_f32; 3]; edge.len()];
+    for (k, &i) in edge.iter().enumerate().filter(|&(_, &i)| is_soft(alpha[i])) {
         let (x, y) = (i % width, i / width);
         let (y0, y1) = (y.saturating_sub(small), (y + small + 1).min(height));
         let (x0, x1) = (x.saturating_sub(small), (x + small + 1).min(width));
         let count = ((x1 - x0) * (y1 - y0)) as f32;
         let mut means = [0.0_f32; SUMS];
-        for row in y0..y1 {
-            let sums = &rows[row * width + x];
+        for sums in (y0..y1).filter_map(|row| rows.get(slot[row * width + x] as usize)) {
             for (m, s) in means.iter_mut().zip(sums) {
                 *m += s;
             }
@@ -78,9 +109,42 @@ pub fn soft_edge_foreground(
         for m in &mut means {
             *m /= count;
         }
-        foreground[i] = fuse(&means, a(i), pixel(i)).0;
+        colours[k] = fuse(&means, a(i), pixel(i)).0;
     }
-    foreground
+    EdgeColours { slot, colours }
+}
+
+/// Per block of `BLOCK_PX`², the sums of the large pass's terms with F = B = the photo, plus the pixel
+/// count: integer sums in units of 1/255 (alpha) and 1/255² (the products), so exact.
+fn block_sums(rgb: &[u8], alpha: &[u8], width: usize, height: usize) -> Vec<[f64; SUMS + 1]> {
+    let columns = width.div_ceil(BLOCK_PX);
+    let rows = height.div_ceil(BLOCK_PX);
+    let mut sums = vec![[0_u32; SUMS + 1]; columns * rows];
+    for y in 0..height {
+        let block_row = &mut sums[(y / BLOCK_PX) * columns..];
+        for x in 0..width {
+            let i = y * width + x;
+            let (a, rest) = (u32::from(alpha[i]), 255 - u32::from(alpha[i]));
+            let cell = &mut block_row[x / BLOCK_PX];
+            cell[0] += a;
+            for c in 0..3 {
+                let value = u32::from(rgb[3 * i + c]);
+                cell[1 + c] += a * value;
+                cell[4 + c] += rest * value;
+            }
+            cell[SUMS] += 1;
+        }
+    }
+    let (unit, product) = (1.0 / 255.0, 1.0 / (255.0 * 255.0));
+    sums.iter()
+        .map(|cell| {
+            std::array::from_fn(|c| match c {
+                0 => f64::from(cell[0]) * unit,
+                SUMS => f64::from(cell[SUMS]),
+                _ => f64::from(cell[c]) * product,
+            })
+        })
+        .collect()
 }
 
 fn unit(value: u8) -> f32 {
@@ -160,28 +224,6 @@ fn dilate(set: &[bool], width: usize, height: usize, radius: usize) -> Vec<bool>
     out
 }
 
-/// Sums of `terms` over the `2·radius + 1` pixels of the row centred on each pixel in `wanted`
-/// (clipped to the row); zero elsewhere.
-fn row_sums(
-    terms: &[[f32; SUMS]],
-    wanted: &[bool],
-    width: usize,
-    radius: usize,
-) -> Vec<[f32; SUMS]> {
-    let mut out = vec![[0.0_f32; SUMS]; terms.len()];
-    for i in (0..terms.len()).filter(|&i| wanted[i]) {
-        let (row, x) = (i - i % width, i % width);
-        let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(width));
-        let sum = &mut out[i];
-        for term in &terms[row + x0..row + x1] {
-            for (s, t) in sum.iter_mut().zip(term) {
-                *s += t;
-            }
-        }
-    }
-    out
-}
-
 /// The large pass's window means on a grid of blocks, interpolated at any pixel.
 struct BlockMeans {
     columns: usize,
@@ -191,29 +233,12 @@ struct BlockMeans {
 }
 
 impl BlockMeans {
-    fn build(
-        width: usize,
-        height: usize,
-        radius_px: usize,
-        terms: impl Fn(usize) -> [f32; SUMS],
-    ) -> Self {
+    /// From per-block sums (see [`block_sums`]) of a `width` x `height` image, for a window of
+    /// `radius_px` pixels.
+    fn new(block_sums: &[[f64; SUMS + 1]], width: usize, height: usize, radius_px: usize) -> Self {
         let columns = width.div_ceil(BLOCK_PX);
         let rows = height.div_ceil(BLOCK_PX);
-        // Per block: the sums of its pixels' terms, and the pixel count in the last channel.
-        // (f32 within a block of 16 pixels, f64 across blocks.)
-        let mut block_sums = vec![[0.0_f32; SUMS + 1]; columns * rows];
-        for y in 0..height {
-            let block_row = &mut block_sums[(y / BLOCK_PX) * columns..];
-            for x in 0..width {
-                let cell = &mut block_row[x / BLOCK_PX];
-                for (c, t) in cell.iter_mut().zip(terms(y * width + x)) {
-                    *c += t;
-                }
-                cell[SUMS] += 1.0;
-            }
-        }
-        let table =
-            SummedArea::<{ SUMS + 1 }>::build(columns, rows, |i| block_sums[i].map(f64::from));
+        let table = SummedArea::<{ SUMS + 1 }>::build(columns, rows, |i| block_sums[i]);
         let radius = (radius_px as f32 / BLOCK_PX as f32).round().max(1.0) as usize;
         let means = (0..columns * rows)
             .map(|i| {
@@ -299,24 +324,59 @@ mod tests {
         }
     }
 
+    /// Block sums of a grey image with a uniform alpha, as `block_sums` would give.
+    fn uniform(width: usize, height: usize, grey: u8, alpha: u8) -> Vec<[f64; SUMS + 1]> {
+        block_sums(
+            &vec![grey; 3 * width * height],
+            &vec![alpha; width * height],
+            width,
+            height,
+        )
+    }
+
     #[test]
-    fn row_sums_match_direct_sums_at_clipped_ends() {
-        let (w, h) = (6, 2);
-        let terms: Vec<[f32; SUMS]> = (0..w * h).map(|i| [i as f32; SUMS]).collect();
-        let sums = row_sums(&terms, &vec![true; w * h], w, 2);
-        assert!((sums[0][0] - (0.0 + 1.0 + 2.0)).abs() < 1e-6);
-        assert!((sums[3][3] - (1.0 + 2.0 + 3.0 + 4.0 + 5.0)).abs() < 1e-6);
-        assert!((sums[w + 5][6] - (9.0 + 10.0 + 11.0)).abs() < 1e-6);
+    fn block_sums_are_exact_products() {
+        let sums = uniform(4, 4, 200, 51);
+        let (a, v) = (51.0 / 255.0, 200.0 / 255.0);
+        let cell = sums[0];
+        assert!((cell[0] - 16.0 * a).abs() < 1e-9);
+        assert!((cell[1] - 16.0 * a * v).abs() < 1e-9);
+        assert!((cell[4] - 16.0 * (1.0 - a) * v).abs() < 1e-9);
+        assert!((cell[SUMS] - 16.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn colours_exist_only_near_the_edge() {
+        // A 40x40 photo, person (alpha 255) on the right half, a soft column at x = 20.
+        let (w, h) = (40, 40);
+        let mut alpha = vec![0_u8; w * h];
+        for y in 0..h {
+            for x in 20..w {
+                alpha[y * w + x] = if x == 20 { 128 } else { 255 };
+            }
+        }
+        let colours = soft_edge_foreground(&vec![90; 3 * w * h], &alpha, w, h);
+        assert!(
+            colours
+                .get(5 * w + 20)
+                .is_some_and(|c| c.iter().all(|&v| v > 0.0))
+        );
+        assert!(colours.get(5 * w + 2).is_none());
+        assert!(colours.get(5 * w + 38).is_none());
     }
 
     #[test]
     fn block_means_of_a_constant_are_that_constant_everywhere() {
         let (w, h) = (37, 23);
-        let blocks = BlockMeans::build(w, h, 45, |_| [0.25; SUMS]);
+        let blocks = BlockMeans::new(&uniform(w, h, 255, 255), w, h, 45);
         for (x, y) in [(0, 0), (36, 22), (17, 11), (3, 20)] {
-            for value in blocks.at(x, y) {
-                assert!((value - 0.25).abs() < 1e-6, "{x},{y}: {value}");
-            }
+            let values = blocks.at(x, y);
+            // alpha 1, alpha·F 1, (1 − alpha)·B 0.
+            assert!(
+                (values[0] - 1.0).abs() < 1e-6 && (values[1] - 1.0).abs() < 1e-6,
+                "{x},{y}"
+            );
+            assert!(values[4].abs() < 1e-6, "{x},{y}");
         }
     }
 
@@ -324,7 +384,10 @@ mod tests {
     fn block_means_follow_a_large_window_mean() {
         // A left half of 0 and a right half of 1: far from the step the mean is 0 or 1, at the step ½.
         let (w, h) = (400, 40);
-        let blocks = BlockMeans::build(w, h, 45, |i| [if i % w >= 200 { 1.0 } else { 0.0 }; SUMS]);
+        let alpha: Vec<u8> = (0..w * h)
+            .map(|i| if i % w >= 200 { 255 } else { 0 })
+            .collect();
+        let blocks = BlockMeans::new(&block_sums(&vec![0; 3 * w * h], &alpha, w, h), w, h, 45);
         assert!(blocks.at(20, 20)[0].abs() < 1e-6);
         assert!((blocks.at(380, 20)[0] - 1.0).abs() < 1e-6);
         assert!((blocks.at(200, 20)[0] - 0.5).abs() < 0.05);
