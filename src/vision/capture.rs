@@ -2,20 +2,23 @@
 //! search for small second faces (about two thirds of the detector's work on a capture) runs beside
 //! the caller's own work instead of before it.
 //!
-//! 1. The segmenter runs on a second thread (`idbooth-segment`) while this thread makes the
-//!    whole-image detector pass and meshes the primary face.
-//! 2. The tiles go to a second detector on another thread (`idbooth-tiles`) while this thread runs
-//!    the caller's work (the standardizer) on the faces found so far; when that is done this thread
-//!    takes the tiles that are left. Tiles are handed out one at a time from a shared counter.
+//! 1. One scoped second thread (`idbooth-segment`) segments the capture and hands the segmentation
+//!    back together with the segmenter, while this thread makes the whole-image detector pass and
+//!    meshes the primary face.
+//! 2. The second thread then searches tiles with a second detector while this thread runs the
+//!    caller's work (the standardizer) on the faces found so far; when that is done this thread takes
+//!    the tiles that are left. Tiles are handed out one at a time from a shared counter.
 //! 3. All detections are merged in a fixed order (whole pass, then tiles by index), so the faces are
 //!    those [`super::Vision::analyze`] finds, whichever thread searched which tile.
 //!
 //! Only when the whole-image pass finds exactly one face does the work start before the tiles are done.
 //! With none (a small face may be the only one) or several (the primary face is chosen among all of
 //! them), the tiles are searched on both threads first and the mesh taken after. The primary face is
-//! always the face the mesh was taken from.
+//! always the face the mesh was taken from. One extra thread per capture, as for the segmenter alone:
+//! a thread per stage would give the allocator more arenas to spread the capture's buffers over.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use image::RgbImage;
 
@@ -24,14 +27,10 @@ use super::detector::{self, FaceDetector};
 use super::imaging::Region;
 use super::mesh::{self, FaceMesher};
 use super::{
-    AnalyzeMode, ImageVision, SEGMENT_THREAD_NAME, Segmentation, Vision, VisionError, measures,
-    primary_face,
+    AnalyzeMode, ImageVision, SEGMENT_THREAD_NAME, Vision, VisionError, measures, primary_face,
 };
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh};
 use crate::core::geometry::SizePx;
-
-/// Name of the thread the second detector searches tiles on.
-pub const TILE_THREAD_NAME: &str = "idbooth-tiles";
 
 /// Tiles handed out one at a time to whichever detector is free.
 struct TileQueue<'a> {
@@ -88,120 +87,91 @@ impl Vision {
         let image_size = SizePx::new(img.width(), img.height());
         let tiles = detector::tiles(f64::from(img.width()), f64::from(img.height()));
         let queue = TileQueue::new(&tiles);
-        let (whole, segmentation) = self.whole_pass_and_segment(img)?;
-        if whole.faces.len() != 1 {
-            // No face at the whole-image scale (a small face may be the only one), or several (the
-            // primary face must be chosen among all of them): the tiles come first, then the mesh.
-            let found = self.drain_on_both_threads(&queue, img, |_| ())?.0;
-            let faces = detector::merge(with_tiles(whole.raw, found));
-            let primary = primary_face(&faces, image_size);
-            let mesh = match primary {
-                Some(index) => self.mesh_face(img, &faces[index])?,
-                None => None,
-            };
-            let seen = ImageVision {
-                analysis: FaceAnalysis {
-                    image_size,
-                    faces,
-                    primary,
-                    mesh,
-                },
-                segmentation,
-            };
-            let result = work(self, &seen);
-            return Ok((seen, result));
-        }
-        let mut seen = ImageVision {
-            analysis: FaceAnalysis {
-                image_size,
-                faces: whole.faces,
-                primary: whole.primary,
-                mesh: whole.mesh,
-            },
-            segmentation,
-        };
-        let (found, result) =
-            self.drain_on_both_threads(&queue, img, |vision| work(vision, &seen))?;
-        let meshed = seen
-            .analysis
-            .primary
-            .and_then(|index| seen.analysis.faces.get(index))
-            .map(|face| face.bbox);
-        let faces = detector::merge(with_tiles(whole.raw, found));
-        seen.analysis.primary = match meshed {
-            // The face the mesh was taken from stays the primary face.
-            Some(bbox) => best_overlap(&faces, bbox).or_else(|| primary_face(&faces, image_size)),
-            None => primary_face(&faces, image_size),
-        };
-        seen.analysis.faces = faces;
-        Ok((seen, result))
-    }
-
-    /// Step 1: the segmenter on a second thread, the whole-image pass and the mesh here.
-    fn whole_pass_and_segment(
-        &mut self,
-        img: &RgbImage,
-    ) -> Result<(WholePass, Segmentation), VisionError> {
-        let Self {
-            detector,
-            mesher,
-            segmenter,
-            ..
-        } = self;
-        std::thread::scope(|scope| {
-            let segmenting = std::thread::Builder::new()
-                .name(SEGMENT_THREAD_NAME.to_owned())
-                .spawn_scoped(scope, || segmenter.segment(img));
-            let whole = whole_pass(detector, mesher, img);
-            let segmentation = match segmenting {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|_| Err(thread_failed("person segmenter", "panicked"))),
-                Err(error) => Err(thread_failed("person segmenter", &error.to_string())),
-            };
-            Ok((whole?, segmentation?))
-        })
-    }
-
-    /// Step 2: the second detector drains `queue` on its own thread while this thread runs `work`
-    /// and then drains what is left with the main detector.
-    fn drain_on_both_threads<R>(
-        &mut self,
-        queue: &TileQueue<'_>,
-        img: &RgbImage,
-        work: impl FnOnce(&mut Vision) -> R,
-    ) -> Result<(Vec<TileFound>, R), VisionError> {
+        let mut segmenter = self.segmenter.take().ok_or_else(super::segmenter_lost)?;
         let helper = self.tile_detector.take();
-        let (helper, helper_found, mine, result) = std::thread::scope(|scope| {
-            let searching = helper.map(|mut detector| {
-                std::thread::Builder::new()
-                    .name(TILE_THREAD_NAME.to_owned())
-                    .spawn_scoped(scope, move || {
+        let (hand_back, handed_back) = mpsc::sync_channel(1);
+        std::thread::scope(|scope| {
+            // The second thread: the segmentation, handed back with the segmenter as soon as it is
+            // done, then tiles until none are left.
+            let queue = &queue;
+            let second = std::thread::Builder::new()
+                .name(SEGMENT_THREAD_NAME.to_owned())
+                .spawn_scoped(scope, move || {
+                    let segmentation = segmenter.segment(img);
+                    // The receiver lives until this thread is joined.
+                    let _ = hand_back.send((segmentation, segmenter));
+                    helper.map(|mut detector| {
                         let found = queue.drain(&mut detector, img);
                         (detector, found)
                     })
-            });
-            let result = work(self);
-            let mine = queue.drain(&mut self.detector, img);
-            let (helper, helper_found) = match searching {
-                Some(Ok(handle)) => match handle.join() {
-                    Ok((detector, found)) => (Some(detector), found),
-                    Err(_) => (None, Err(thread_failed("face detector", "panicked"))),
+                })
+                .map_err(|error| thread_failed("person segmenter", &error.to_string()))?;
+            let whole = whole_pass(&mut self.detector, &mut self.mesher, img);
+            let (segmentation, segmenter) = handed_back
+                .recv()
+                .map_err(|_| thread_failed("person segmenter", "it stopped"))?;
+            self.segmenter = Some(segmenter);
+            let (whole, segmentation) = (whole?, segmentation?);
+            let settled = whole.faces.len() == 1;
+            let mut seen = ImageVision {
+                analysis: FaceAnalysis {
+                    image_size,
+                    faces: whole.faces,
+                    primary: whole.primary,
+                    mesh: whole.mesh,
                 },
-                Some(Err(error)) => (
-                    None,
-                    Err(thread_failed("face detector", &error.to_string())),
-                ),
-                None => (None, Ok(Vec::new())),
+                segmentation,
             };
-            (helper, helper_found, mine, result)
-        });
-        // A lost helper is reloaded by the next `Vision::load`; until then this thread searches alone.
-        self.tile_detector = helper;
-        let mut found = helper_found?;
-        found.extend(mine?);
-        found.sort_by_key(|(index, _)| *index);
-        Ok((found, result))
+            // With exactly one face the work starts now, beside the tiles. With none (a small face
+            // may be the only one) or several (the primary face is chosen among all), the tiles come
+            // first and the mesh after.
+            let mut work = Some(work);
+            let early = match (settled, work.take()) {
+                (true, Some(run)) => {
+                    let meshed = seen.analysis.primary_face().map(|face| face.bbox);
+                    Some((run(self, &seen), meshed))
+                }
+                (_, unused) => {
+                    work = unused;
+                    None
+                }
+            };
+            let mine = queue.drain(&mut self.detector, img);
+            let helper_found = match second.join() {
+                Ok(Some((detector, found))) => {
+                    self.tile_detector = Some(detector);
+                    found
+                }
+                Ok(None) => Ok(Vec::new()),
+                Err(_) => Err(thread_failed("face detector", "it panicked")),
+            };
+            let mut found = helper_found?;
+            found.extend(mine?);
+            found.sort_by_key(|(index, _)| *index);
+            let faces = detector::merge(with_tiles(whole.raw, found));
+            let result = match (early, work) {
+                (Some((result, meshed)), _) => {
+                    // The face the mesh was taken from stays the primary face.
+                    seen.analysis.primary = meshed
+                        .and_then(|bbox| best_overlap(&faces, bbox))
+                        .or_else(|| primary_face(&faces, image_size));
+                    seen.analysis.faces = faces;
+                    result
+                }
+                (None, Some(run)) => {
+                    let primary = primary_face(&faces, image_size);
+                    seen.analysis.mesh = match primary {
+                        Some(index) => self.mesh_face(img, &faces[index])?,
+                        None => None,
+                    };
+                    seen.analysis.primary = primary;
+                    seen.analysis.faces = faces;
+                    run(self, &seen)
+                }
+                (None, None) => return Err(thread_failed("face detector", "work went missing")),
+            };
+            Ok((seen, result))
+        })
     }
 }
 

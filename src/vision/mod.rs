@@ -49,7 +49,6 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
-pub use capture::TILE_THREAD_NAME;
 pub use decode::{
     MAX_FILE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX, check_dimensions, decode_image, load_image,
 };
@@ -98,7 +97,9 @@ pub enum AnalyzeMode {
 pub struct Vision {
     detector: FaceDetector,
     mesher: FaceMesher,
-    segmenter: Segmenter,
+    /// `None` only while a capture's second thread holds it (see `capture`), or if that thread died
+    /// before handing it back.
+    segmenter: Option<Segmenter>,
     /// A second detector for the capture tiles searched beside other work (see `capture`); `None`
     /// only if its thread failed, and then the first detector searches them.
     tile_detector: Option<FaceDetector>,
@@ -111,7 +112,7 @@ impl Vision {
         Ok(Self {
             detector: FaceDetector::load(models_dir)?,
             mesher: FaceMesher::load(models_dir)?,
-            segmenter: Segmenter::load(models_dir)?,
+            segmenter: Some(Segmenter::load(models_dir)?),
             tile_detector: Some(FaceDetector::load(models_dir)?),
             models_dir: models_dir.to_path_buf(),
         })
@@ -172,6 +173,7 @@ impl Vision {
             segmenter,
             ..
         } = self;
+        let segmenter = segmenter.as_mut().ok_or_else(segmenter_lost)?;
         std::thread::scope(|scope| {
             let segmenting = std::thread::Builder::new()
                 .name(SEGMENT_THREAD_NAME.to_owned())
@@ -210,7 +212,10 @@ impl Vision {
     /// The segmenter's coarse person probability for the whole image (run once, refine many).
     pub fn segment(&mut self, img: &RgbImage) -> Result<Segmentation, VisionError> {
         check_dimensions(img.width(), img.height())?;
-        self.segmenter.segment(img)
+        self.segmenter
+            .as_mut()
+            .ok_or_else(segmenter_lost)?
+            .segment(img)
     }
 
     /// The person mask of the whole image at full resolution, edges refined against the photo.
@@ -240,7 +245,20 @@ impl Vision {
         crop: Rect,
         out_size: SizePx,
     ) -> Result<PersonMask, VisionError> {
-        self.segmenter.refine(img, segmentation, crop, out_size)
+        self.segmenter.as_mut().ok_or_else(segmenter_lost)?.refine(
+            img,
+            segmentation,
+            crop,
+            out_size,
+        )
+    }
+}
+
+/// The error when the segmenter was lost with a capture thread that died before handing it back.
+fn segmenter_lost() -> VisionError {
+    VisionError::Inference {
+        model: "person segmenter",
+        reason: "lost with a failed capture thread; restart to reload the models".to_owned(),
     }
 }
 
