@@ -44,6 +44,20 @@ pub(super) fn run(
         if !reporter.send(report) {
             return;
         }
+        release_freed_memory();
+    }
+}
+
+/// Gives the memory a processed capture freed back to the system. A capture's buffers are spread over
+/// the malloc arenas of the pipeline thread and its per-capture helper thread; glibc keeps freed pages
+/// in those arenas, so without a trim the booth's resident size wanders upwards by megabytes over a
+/// day of captures. Costs about a millisecond, after the student already has the result.
+#[allow(unsafe_code)] // The one FFI call of the booth: glibc's malloc_trim.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
