@@ -21,6 +21,10 @@ const LOG_FILES_KEPT: usize = 14;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default()));
+    if matches!(command, Command::Kiosk(_) | Command::Staff(_)) {
+        // Before any worker thread exists: booth and station run for days, see `app::memory`.
+        app::memory::use_one_malloc_arena();
+    }
 
     if let Command::Config(ConfigCommand::Validate { path }) = &command {
         let _guard = init_logging(cli.verbose, None);

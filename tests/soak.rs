@@ -1,7 +1,11 @@
 //! Soak: simulated visits through the real `Booth` (FakeCamera streaming a real photo, the real models and
-//! pipeline, a real SQLite file, a manual clock) must leave memory flat (the RSS floor grows under 10 %
-//! from just after warm-up to the end, see [`RSS_WINDOW`]) and leak no thread and no file descriptor. 100 visits always run; the 1 000-visit soak of
-//! issue 7 is `#[ignore]`d (too slow for CI on a loaded machine) and runs with `-- --ignored`.
+//! pipeline, a real SQLite file, a manual clock) must leave memory flat and leak no thread and no file
+//! descriptor. Memory is read after every visit, as the lowest reading of a window of visits right after
+//! warm-up and at the end (see [`RSS_WINDOW`]): the memory held from malloc must grow under 10 %, and
+//! so must the resident size (under 15 % in the 100-visit soak, see [`MAX_RSS_GROWTH_SHORT`]). The
+//! process allocates from one malloc arena, as `idbooth kiosk` does. 100 visits always run; the
+//! 1 000-visit soak of issue 7 is `#[ignore]`d (too slow for CI on a loaded machine) and runs with
+//! `-- --ignored`.
 //!
 //! Visits end every way a booth sees: a full visit saved and finished, a photo abandoned on Review (idle
 //! timeout), a declined consent, an idle Identify screen, a cancelled Pose. The full pipeline (a few
@@ -27,16 +31,23 @@ const SHORT_WARM_UP: usize = 30;
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Of every this-many visits one is saved in full and one is abandoned on Review (both run the pipeline).
 const PIPELINE_EVERY: usize = 50;
-/// Allowed RSS growth after warm-up (issue 7).
+/// Allowed growth after warm-up (issue 7), of the resident size and of the memory held from malloc.
 const MAX_RSS_GROWTH: f64 = 0.10;
+/// Allowed RSS growth of the 100-visit soak that CI runs. Its process is small (about 73 MiB), and with
+/// the memory held from malloc flat to 0.1 % the resident size still stepped by one block of about
+/// 5.6 MiB between windows in one of eleven runs (+7.7 %; not malloc'd memory, so not ours to trim).
+/// Two such steps would fail a 10 % limit with nothing leaked; a leak shows first in the malloc'd
+/// floor, which keeps the 10 % limit (300 KB leaked per visit reads +34 % there).
+const MAX_RSS_GROWTH_SHORT: f64 = 0.15;
 /// Visits whose lowest RSS stands for the start (right after warm-up) and for the end of the soak.
 ///
-/// A single sample measures whatever happens to be in flight: between two visits the live-check worker
-/// may or may not still hold a 1350x1350 camera frame or two (5.3 MiB each), so consecutive visits of
-/// one run read 92 and 106 MiB with nothing leaked. Memory that stays behind raises the floor of every
-/// later sample, so the soak compares the floor of the first visits after warm-up with the floor of
-/// the last ones.
-const RSS_WINDOW: usize = 20;
+/// Each reading first hands the allocator's freed pages back to the system (as the booth does at its
+/// quiet moments), so it counts memory held, not glibc's cache of freed megabyte buffers: without that,
+/// floors of runs that leak nothing were up to 9 MiB apart. Camera frames (5.3 MiB each at 1350x1350)
+/// stream all the time and one to three of them may be alive at any reading, so a single reading
+/// moves by 10-17 MiB with nothing leaked. Memory that stays behind raises every later reading, so
+/// the soak compares the lowest reading of the first visits after warm-up with that of the last ones.
+const RSS_WINDOW: usize = 25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ProcessFigures {
@@ -55,9 +66,10 @@ fn entries(dir: &str) -> usize {
         .count()
 }
 
-/// RSS from /proc/self/statm (resident pages) and the page size from /proc/self/smaps' first
+/// RSS from /proc/self/statm (resident pages, after the freed ones went back to the system) and the page size from /proc/self/smaps' first
 /// `KernelPageSize` (no unsafe `sysconf` needed); threads and open files from /proc/self/task and fd.
 fn figures() -> ProcessFigures {
+    idbooth::app::memory::release_freed_memory();
     let resident_pages: u64 = read("/proc/self/statm")
         .split_whitespace()
         .nth(1)
@@ -158,18 +170,20 @@ fn run_visit(rig: &mut Rig, index: usize) {
 #[ignore = "18 min measured in a debug build on the shared 2-core machine (load 3-8 from other builds), \
             beyond the CI budget; run with `cargo test --test soak -- --ignored`. The 100-visit soak always runs."]
 fn a_thousand_visits_leave_memory_threads_and_files_flat() {
-    soak(SESSIONS, WARM_UP);
+    soak(SESSIONS, WARM_UP, MAX_RSS_GROWTH);
 }
 
 #[test]
 fn a_hundred_visits_leave_memory_threads_and_files_flat() {
-    soak(SHORT_SESSIONS, SHORT_WARM_UP);
+    soak(SHORT_SESSIONS, SHORT_WARM_UP, MAX_RSS_GROWTH_SHORT);
 }
 
-fn soak(sessions: usize, warm_up: usize) {
+fn soak(sessions: usize, warm_up: usize, max_rss_growth: f64) {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // As `idbooth kiosk` and `idbooth station` do before anything else starts.
+    idbooth::app::memory::use_one_malloc_arena();
     let started = Instant::now();
     let mut rig = Rig::new(Source::Fake(fake_camera(
         "good_london_045_neutral.jpg",
@@ -181,13 +195,18 @@ fn soak(sessions: usize, warm_up: usize) {
     let baseline = figures();
     let warm = Instant::now();
     let mut rss_kib = Vec::with_capacity(sessions - warm_up);
+    let mut heap_kib = Vec::with_capacity(sessions - warm_up);
     for index in warm_up..sessions {
         run_visit(&mut rig, index);
         rss_kib.push(figures().rss_kib);
+        heap_kib.push(heap_in_use_kib());
     }
     let end = figures();
     let (start_floor, start_peak) = floor_and_peak(&rss_kib[..RSS_WINDOW]);
     let (end_floor, end_peak) = floor_and_peak(&rss_kib[rss_kib.len() - RSS_WINDOW..]);
+    let (heap_start, _) = floor_and_peak(&heap_kib[..RSS_WINDOW]);
+    let (heap_end, _) = floor_and_peak(&heap_kib[heap_kib.len() - RSS_WINDOW..]);
+    let heap_growth = heap_end as f64 / heap_start.max(1) as f64 - 1.0;
     let saved = rig
         .store()
         .list(&RecordFilter::default())
@@ -201,7 +220,8 @@ fn soak(sessions: usize, warm_up: usize) {
     eprintln!(
         "soak: {sessions} visits ({} through the pipeline, {saved} saved) in {:.0} s ({:.0} s after warm-up); \
          RSS floor (peak) of the {RSS_WINDOW} visits after warm-up {start_floor} ({start_peak}) KiB -> of the \
-         last {RSS_WINDOW} {end_floor} ({end_peak}) KiB ({:+.2} %); threads {} -> {}; fds {} -> {}; \
+         last {RSS_WINDOW} {end_floor} ({end_peak}) KiB ({:+.2} %); malloc'd floor {heap_start} -> {heap_end} KiB \
+         ({:+.2} %); threads {} -> {}; fds {} -> {}; \
          {} live-check results; camera losses {}",
         (0..sessions)
             .filter(|i| matches!(visit_kind(*i), Visit::Saved | Visit::AbandonedOnReview))
@@ -209,6 +229,7 @@ fn soak(sessions: usize, warm_up: usize) {
         started.elapsed().as_secs_f64(),
         warm.elapsed().as_secs_f64(),
         growth * 100.0,
+        heap_growth * 100.0,
         baseline.threads,
         end.threads,
         baseline.fds,
@@ -218,15 +239,25 @@ fn soak(sessions: usize, warm_up: usize) {
     );
     assert_eq!(saved, expected_saved, "every full visit stored its record");
     assert!(
-        growth < MAX_RSS_GROWTH,
+        growth < max_rss_growth,
         "RSS grew {:.1} % after warm-up",
         growth * 100.0
+    );
+    assert!(
+        heap_growth < MAX_RSS_GROWTH,
+        "memory in use grew {:.1} % after warm-up",
+        heap_growth * 100.0
     );
     assert!(end.threads <= baseline.threads, "threads leaked");
     assert!(end.fds <= baseline.fds, "file descriptors leaked");
 }
 
-/// The lowest and highest of a window of RSS samples.
+/// What the program holds from malloc (0 where the allocator cannot say), in KiB.
+fn heap_in_use_kib() -> u64 {
+    idbooth::app::memory::heap_in_use_bytes().unwrap_or(0) / 1024
+}
+
+/// The lowest and highest of a window of samples.
 fn floor_and_peak(samples: &[u64]) -> (u64, u64) {
     let floor = samples.iter().copied().min().unwrap_or(0);
     let peak = samples.iter().copied().max().unwrap_or(0);

@@ -10,6 +10,7 @@
 //! [`FrameGate`]): an unattended booth repaints about once per slide.
 
 pub mod booth;
+pub mod memory;
 pub mod preview;
 pub mod screens;
 pub mod staff;

@@ -34,6 +34,7 @@ impl Booth {
                 self.live_running = false;
                 self.live_face = None;
                 self.live.send(LiveCommand::Checks(None));
+                self.drop_unread_live_frame();
             }
             Effect::StartQrScan { session } => {
                 self.qr_running = true;
@@ -42,6 +43,7 @@ impl Booth {
             Effect::StopQrScan => {
                 self.qr_running = false;
                 self.live.send(LiveCommand::Qr(None));
+                self.drop_unread_live_frame();
             }
             Effect::CaptureStill { session } => self.capture_still(session),
             Effect::ProcessCapture { session } => self.process_capture(session),
@@ -87,6 +89,14 @@ impl Booth {
             Effect::SelectProfile(name) => self.select_profile(&name),
             Effect::Flash => self.flash = true,
             Effect::RequestRepaintAt(_) => {} // `next_deadline` reads the flow directly
+        }
+    }
+
+    /// Once the live worker has nothing to do, a frame it has not read yet would stay in its channel
+    /// (megabytes) until the next student reaches Pose: drop it.
+    fn drop_unread_live_frame(&mut self) {
+        if !self.live_running && !self.qr_running {
+            while self.frames_unread.try_recv().is_ok() {}
         }
     }
 

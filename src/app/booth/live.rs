@@ -22,6 +22,7 @@ use super::guide::pose_guide;
 use super::hints::live_result;
 use super::report::{Report, Reporter};
 use super::worker::Envelope;
+use crate::app::memory::release_freed_memory;
 
 /// QR scans per second: the code is held up for seconds, and rqrr on a full frame is the costliest step.
 const QR_SCAN_HZ: u32 = 5;
@@ -80,8 +81,13 @@ impl LiveWorker {
             select! {
                 recv(inbox) -> message => match message {
                     Ok(Envelope::Run(LiveCommand::Checks(job))) => {
+                        let stopped = self.checks.is_some() && job.is_none();
                         self.checks = job;
                         self.last_check = None;
+                        if stopped {
+                            // The student left Pose: the checked frames' buffers are free now.
+                            release_freed_memory();
+                        }
                     }
                     Ok(Envelope::Run(LiveCommand::Qr(session))) => {
                         self.qr = session;

@@ -21,6 +21,7 @@ use crate::vision::Vision;
 use super::live::lock_vision;
 use super::report::{ProcessedPhoto, Report, Reporter};
 use super::worker::Envelope;
+use crate::app::memory::release_freed_memory;
 
 /// Captures waiting to be processed: one per session at a time; a retake may queue behind a late one.
 pub(super) const PROCESS_COMMAND_CAPACITY: usize = 4;
@@ -44,20 +45,8 @@ pub(super) fn run(
         if !reporter.send(report) {
             return;
         }
+        // The capture's buffers are spread over this thread's arena and its helper thread's.
         release_freed_memory();
-    }
-}
-
-/// Gives the memory a processed capture freed back to the system. A capture's buffers are spread over
-/// the malloc arenas of the pipeline thread and its per-capture helper thread; glibc keeps freed pages
-/// in those arenas, so without a trim the booth's resident size wanders upwards by megabytes over a
-/// day of captures. Costs about a millisecond, after the student already has the result.
-#[allow(unsafe_code)] // The one FFI call of the booth: glibc's malloc_trim.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 
