@@ -3,143 +3,169 @@
 //! resolution to find the local linear model `alpha = a . rgb + b` that makes a coarse mask follow
 //! the colour edges of the photo (He & Sun, "Fast Guided Filter", 2015). No model, no image type.
 
-/// Working planes of the filter, kept between calls so no allocation happens per frame.
+/// Working planes of the filter, kept between calls so no allocation happens per frame. After
+/// [`GuidedScratch::prepare`] it also holds what depends only on the guide (its window means and the
+/// inverse of each window's regularised colour covariance), so filtering several masks with one
+/// guide ([`GuidedScratch::coefficients`]) costs eight box means each instead of seventeen.
 #[derive(Debug, Default)]
 pub struct GuidedScratch {
-    /// Box means of: r, g, b, p, r*p, g*p, b*p, rr, rg, rb, gg, gb, bb.
-    means: Vec<Vec<f32>>,
+    /// Size and window of the prepared guide; `None` until [`GuidedScratch::prepare`] ran.
+    prepared: Option<(usize, usize, usize)>,
+    /// Interleaved RGB of the prepared guide, in [0, 1].
+    rgb: Vec<f32>,
+    /// Box means of r, g, b.
+    mean_i: [Vec<f32>; 3],
+    /// Per window, the upper triangle `[i00, i01, i02, i11, i12, i22]` of the inverse of the colour
+    /// covariance plus `eps` on the diagonal; all zero where that matrix is singular.
+    inverse: [Vec<f32>; 6],
+    /// Box means of p, r*p, g*p, b*p for the mask being filtered.
+    mean_p: [Vec<f32>; 4],
     products: Vec<f32>,
     boxes: BoxScratch,
     /// Per pixel coefficients before their own box mean: `a_r`, `a_g`, `a_b`, `b`.
     coefficients: [Vec<f32>; 4],
 }
 
-/// A guide image as three planes of values in [0, 1], plus the mask to be filtered.
-#[derive(Debug, Clone, Copy)]
-pub struct GuideInput<'a> {
-    pub width: usize,
-    pub height: usize,
-    /// Interleaved RGB in [0, 1], `width * height * 3` long.
-    pub rgb: &'a [f32],
-    /// The coarse mask in [0, 1], `width * height` long.
-    pub mask: &'a [f32],
-}
-
-/// Computes the box-averaged coefficients `[a_r, a_g, a_b, b]` for every pixel: the filtered mask
-/// is `a . rgb + b` at this resolution, or at any finer one after bilinear upsampling of the
-/// coefficients. `radius` is the box half-width in pixels, `eps` the regulariser (larger = smoother).
-pub fn coefficients(
-    input: GuideInput<'_>,
-    radius: usize,
-    eps: f32,
-    scratch: &mut GuidedScratch,
-    out: &mut Vec<[f32; 4]>,
-) {
-    let (width, height) = (input.width, input.height);
-    let pixels = width * height;
-    out.clear();
-    if pixels == 0 || input.rgb.len() < pixels * 3 || input.mask.len() < pixels {
-        return;
-    }
-    scratch.means.resize_with(13, Vec::new);
-    let channel = |index: usize, pixel: usize| input.rgb[pixel * 3 + index];
-    // Products of the guide channels with the mask and with each other, each box-averaged.
-    let mut plane = 0;
-    for index in 0..3 {
-        fill_plane(&mut scratch.products, pixels, |p| channel(index, p));
-        box_mean_into(
-            &scratch.products,
-            width,
-            height,
-            radius,
-            &mut scratch.boxes,
-            &mut scratch.means[plane],
-        );
-        plane += 1;
-    }
-    fill_plane(&mut scratch.products, pixels, |p| input.mask[p]);
-    box_mean_into(
-        &scratch.products,
-        width,
-        height,
-        radius,
-        &mut scratch.boxes,
-        &mut scratch.means[plane],
-    );
-    plane += 1;
-    for index in 0..3 {
-        fill_plane(&mut scratch.products, pixels, |p| {
-            channel(index, p) * input.mask[p]
-        });
-        box_mean_into(
-            &scratch.products,
-            width,
-            height,
-            radius,
-            &mut scratch.boxes,
-            &mut scratch.means[plane],
-        );
-        plane += 1;
-    }
-    for (first, second) in [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)] {
-        fill_plane(&mut scratch.products, pixels, |p| {
-            channel(first, p) * channel(second, p)
-        });
-        box_mean_into(
-            &scratch.products,
-            width,
-            height,
-            radius,
-            &mut scratch.boxes,
-            &mut scratch.means[plane],
-        );
-        plane += 1;
+impl GuidedScratch {
+    /// Takes `rgb` (interleaved, in [0, 1], `width * height * 3` long) as the guide for the following
+    /// [`GuidedScratch::coefficients`] calls; `radius` is the box half-width in pixels, `eps` the
+    /// regulariser (larger = smoother). Computes box means of the colours and the inverse of each
+    /// window's covariance plus `eps` (He et al. eq. 14, the part that does not depend on the mask).
+    pub fn prepare(&mut self, rgb: &[f32], width: usize, height: usize, radius: usize, eps: f32) {
+        let pixels = width * height;
+        self.prepared = None;
+        if pixels == 0 || rgb.len() < pixels * 3 {
+            return;
+        }
+        self.rgb.clear();
+        self.rgb.extend_from_slice(&rgb[..pixels * 3]);
+        let channel = |index: usize, pixel: usize| rgb[pixel * 3 + index];
+        for index in 0..3 {
+            fill_plane(&mut self.products, pixels, |p| channel(index, p));
+            box_mean_into(
+                &self.products,
+                width,
+                height,
+                radius,
+                &mut self.boxes,
+                &mut self.mean_i[index],
+            );
+        }
+        // The six second moments, box-averaged, become the covariance and then its inverse in place.
+        for (plane, (first, second)) in [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            fill_plane(&mut self.products, pixels, |p| {
+                channel(first, p) * channel(second, p)
+            });
+            box_mean_into(
+                &self.products,
+                width,
+                height,
+                radius,
+                &mut self.boxes,
+                &mut self.inverse[plane],
+            );
+        }
+        let [i00, i01, i02, i11, i12, i22] = &mut self.inverse;
+        let [m0, m1, m2] = &self.mean_i;
+        for pixel in 0..pixels {
+            let mean = [m0[pixel], m1[pixel], m2[pixel]];
+            let sigma = [
+                i00[pixel] - mean[0] * mean[0] + eps,
+                i01[pixel] - mean[0] * mean[1],
+                i02[pixel] - mean[0] * mean[2],
+                i11[pixel] - mean[1] * mean[1] + eps,
+                i12[pixel] - mean[1] * mean[2],
+                i22[pixel] - mean[2] * mean[2] + eps,
+            ];
+            let inverse = invert_symmetric3(sigma);
+            i00[pixel] = inverse[0];
+            i01[pixel] = inverse[1];
+            i02[pixel] = inverse[2];
+            i11[pixel] = inverse[3];
+            i12[pixel] = inverse[4];
+            i22[pixel] = inverse[5];
+        }
+        self.prepared = Some((width, height, radius));
     }
 
-    for plane in &mut scratch.coefficients {
-        plane.resize(pixels, 0.0);
-    }
-    let means = &scratch.means;
-    #[expect(
-        clippy::needless_range_loop,
-        reason = "thirteen parallel planes are read at the same index"
-    )]
-    for pixel in 0..pixels {
-        let mean_i = [means[0][pixel], means[1][pixel], means[2][pixel]];
-        let mean_p = means[3][pixel];
-        let cov_ip = [
-            means[4][pixel] - mean_i[0] * mean_p,
-            means[5][pixel] - mean_i[1] * mean_p,
-            means[6][pixel] - mean_i[2] * mean_p,
-        ];
-        let sigma = [
-            means[7][pixel] - mean_i[0] * mean_i[0] + eps,
-            means[8][pixel] - mean_i[0] * mean_i[1],
-            means[9][pixel] - mean_i[0] * mean_i[2],
-            means[10][pixel] - mean_i[1] * mean_i[1] + eps,
-            means[11][pixel] - mean_i[1] * mean_i[2],
-            means[12][pixel] - mean_i[2] * mean_i[2] + eps,
-        ];
-        let a = solve_symmetric3(sigma, cov_ip);
-        let b = mean_p - a[0] * mean_i[0] - a[1] * mean_i[1] - a[2] * mean_i[2];
-        scratch.coefficients[0][pixel] = a[0];
-        scratch.coefficients[1][pixel] = a[1];
-        scratch.coefficients[2][pixel] = a[2];
-        scratch.coefficients[3][pixel] = b;
-    }
-    // Each pixel is covered by many windows: average their models (eq. 8).
-    out.resize(pixels, [0.0; 4]);
-    for (index, plane) in scratch.coefficients.iter().enumerate() {
+    /// The box-averaged coefficients `[a_r, a_g, a_b, b]` of `mask` (`width * height` values in
+    /// [0, 1]) filtered with the prepared guide: the filtered mask is `a . rgb + b` at this
+    /// resolution, or at any finer one after bilinear upsampling of the coefficients. Leaves `out` empty when no guide is prepared or the
+    /// mask is too short.
+    pub fn coefficients(&mut self, mask: &[f32], out: &mut Vec<[f32; 4]>) {
+        out.clear();
+        let Some((width, height, radius)) = self.prepared else {
+            return;
+        };
+        let pixels = width * height;
+        if mask.len() < pixels {
+            return;
+        }
+        let rgb = &self.rgb;
+        fill_plane(&mut self.products, pixels, |p| mask[p]);
         box_mean_into(
-            plane,
+            &self.products,
             width,
             height,
             radius,
-            &mut scratch.boxes,
-            &mut scratch.products,
+            &mut self.boxes,
+            &mut self.mean_p[0],
         );
-        for (coefficient, &value) in out.iter_mut().zip(&scratch.products) {
-            coefficient[index] = value;
+        for index in 0..3 {
+            fill_plane(&mut self.products, pixels, |p| rgb[p * 3 + index] * mask[p]);
+            box_mean_into(
+                &self.products,
+                width,
+                height,
+                radius,
+                &mut self.boxes,
+                &mut self.mean_p[index + 1],
+            );
+        }
+        for plane in &mut self.coefficients {
+            plane.resize(pixels, 0.0);
+        }
+        let [m0, m1, m2] = &self.mean_i;
+        let [p, rp, gp, bp] = &self.mean_p;
+        let [i00, i01, i02, i11, i12, i22] = &self.inverse;
+        let [a_r, a_g, a_b, b] = &mut self.coefficients;
+        for pixel in 0..pixels {
+            let mean_p = p[pixel];
+            let mean_i = [m0[pixel], m1[pixel], m2[pixel]];
+            let cov = [
+                rp[pixel] - mean_i[0] * mean_p,
+                gp[pixel] - mean_i[1] * mean_p,
+                bp[pixel] - mean_i[2] * mean_p,
+            ];
+            let (s00, s01, s02) = (i00[pixel], i01[pixel], i02[pixel]);
+            let (s11, s12, s22) = (i11[pixel], i12[pixel], i22[pixel]);
+            let a = [
+                s00 * cov[0] + s01 * cov[1] + s02 * cov[2],
+                s01 * cov[0] + s11 * cov[1] + s12 * cov[2],
+                s02 * cov[0] + s12 * cov[1] + s22 * cov[2],
+            ];
+            a_r[pixel] = a[0];
+            a_g[pixel] = a[1];
+            a_b[pixel] = a[2];
+            b[pixel] = mean_p - a[0] * mean_i[0] - a[1] * mean_i[1] - a[2] * mean_i[2];
+        }
+        // Each pixel is covered by many windows: average their models (eq. 8).
+        out.resize(pixels, [0.0; 4]);
+        for (index, plane) in self.coefficients.iter().enumerate() {
+            box_mean_into(
+                plane,
+                width,
+                height,
+                radius,
+                &mut self.boxes,
+                &mut self.products,
+            );
+            for (coefficient, &value) in out.iter_mut().zip(&self.products) {
+                coefficient[index] = value;
+            }
         }
     }
 }
@@ -161,33 +187,36 @@ fn fill_plane(plane: &mut Vec<f32>, pixels: usize, value: impl Fn(usize) -> f32)
     plane.extend((0..pixels).map(value));
 }
 
-/// Solves `sigma * x = rhs` for a symmetric positive definite 3x3 matrix given as its upper
-/// triangle `[s00, s01, s02, s11, s12, s22]`; returns zeros if it is singular.
-fn solve_symmetric3(sigma: [f32; 6], rhs: [f32; 3]) -> [f32; 3] {
+/// The inverse of a symmetric positive definite 3x3 matrix given as its upper triangle
+/// `[s00, s01, s02, s11, s12, s22]`, in the same form; zeros if it is singular.
+fn invert_symmetric3(sigma: [f32; 6]) -> [f32; 6] {
     let [s00, s01, s02, s11, s12, s22] = sigma;
     let c00 = s11 * s22 - s12 * s12;
     let c01 = s02 * s12 - s01 * s22;
     let c02 = s01 * s12 - s02 * s11;
     let det = s00 * c00 + s01 * c01 + s02 * c02;
     if det.abs() <= f32::MIN_POSITIVE {
-        return [0.0; 3];
+        return [0.0; 6];
     }
     let c11 = s00 * s22 - s02 * s02;
     let c12 = s01 * s02 - s00 * s12;
     let c22 = s00 * s11 - s01 * s01;
-    [
-        (c00 * rhs[0] + c01 * rhs[1] + c02 * rhs[2]) / det,
-        (c01 * rhs[0] + c11 * rhs[1] + c12 * rhs[2]) / det,
-        (c02 * rhs[0] + c12 * rhs[1] + c22 * rhs[2]) / det,
-    ]
+    let inverse_det = 1.0 / det;
+    [c00, c01, c02, c11, c12, c22].map(|c| c * inverse_det)
 }
 
-/// Buffers of [`box_mean_into`]: the horizontal pass and the running column sums.
+/// Buffers of [`box_mean_into`]: the horizontal pass, the running column sums and the reciprocal
+/// window counts along a row.
 #[derive(Debug, Default)]
 pub struct BoxScratch {
     rows: Vec<f32>,
     sums: Vec<f32>,
+    inverse_counts: Vec<f32>,
 }
+
+/// Rows whose running sums advance together in the horizontal pass: independent sums keep the
+/// processor busy while each one waits for its previous addition.
+const ROWS_AT_ONCE: usize = 4;
 
 /// Mean over the `(2 radius + 1)^2` window around each pixel, the window clipped at the borders
 /// (so the divisor is the number of pixels actually inside). Running sums along each row, then
@@ -200,29 +229,55 @@ pub fn box_mean_into(
     scratch: &mut BoxScratch,
     dst: &mut Vec<f32>,
 ) {
-    dst.clear();
     if width == 0 || height == 0 || src.len() < width * height {
+        dst.clear();
         return;
     }
-    dst.resize(width * height, 0.0);
+    let pixels = width * height;
+    let src = &src[..pixels];
+    // Every value is written below, so neither buffer needs clearing.
+    dst.resize(pixels, 0.0);
+    dst.truncate(pixels);
     let rows = &mut scratch.rows;
-    rows.clear();
-    rows.resize(width * height, 0.0);
-    for (row_in, row_out) in src.chunks_exact(width).zip(rows.chunks_exact_mut(width)) {
-        row_running_mean(row_in, row_out, radius);
+    rows.resize(pixels, 0.0);
+    rows.truncate(pixels);
+    // 1 / (pixels of the clipped window along a row), per column.
+    let inverse_counts = &mut scratch.inverse_counts;
+    inverse_counts.clear();
+    inverse_counts.extend((0..width).map(|x| {
+        let count = (x + radius).min(width - 1) - x.saturating_sub(radius) + 1;
+        1.0 / count as f32
+    }));
+    let block = ROWS_AT_ONCE * width;
+    let mut blocks_in = src.chunks_exact(block);
+    let mut blocks_out = rows.chunks_exact_mut(block);
+    for (block_in, block_out) in (&mut blocks_in).zip(&mut blocks_out) {
+        rows_running_mean::<ROWS_AT_ONCE>(block_in, block_out, width, radius, inverse_counts);
+    }
+    for (row_in, row_out) in blocks_in
+        .remainder()
+        .chunks_exact(width)
+        .zip(blocks_out.into_remainder().chunks_exact_mut(width))
+    {
+        rows_running_mean::<1>(row_in, row_out, width, radius, inverse_counts);
     }
     // Vertical pass: a running sum of row means, one whole row at a time.
     let sums = &mut scratch.sums;
     sums.clear();
     sums.resize(width, 0.0);
-    let add_row = |sums: &mut Vec<f32>, row: usize, sign: f32| {
+    let add_row = |sums: &mut Vec<f32>, row: usize| {
         for (sum, &value) in sums.iter_mut().zip(&rows[row * width..(row + 1) * width]) {
-            *sum += sign * value;
+            *sum += value;
+        }
+    };
+    let sub_row = |sums: &mut Vec<f32>, row: usize| {
+        for (sum, &value) in sums.iter_mut().zip(&rows[row * width..(row + 1) * width]) {
+            *sum -= value;
         }
     };
     let mut count = 0usize;
     for row in 0..=radius.min(height - 1) {
-        add_row(sums, row, 1.0);
+        add_row(sums, row);
         count += 1;
     }
     for (y, dst_row) in dst.chunks_exact_mut(width).enumerate() {
@@ -231,30 +286,46 @@ pub fn box_mean_into(
             *out = sum * inverse;
         }
         if y + radius + 1 < height {
-            add_row(sums, y + radius + 1, 1.0);
+            add_row(sums, y + radius + 1);
             count += 1;
         }
         if y >= radius {
-            add_row(sums, y - radius, -1.0);
+            sub_row(sums, y - radius);
             count -= 1;
         }
     }
 }
 
-/// Running-sum mean along one row, the window clipped at both ends.
-fn row_running_mean(src: &[f32], dst: &mut [f32], radius: usize) {
-    let len = src.len();
-    let mut sum: f32 = src[..=radius.min(len - 1)].iter().sum();
-    let mut count = radius.min(len - 1) + 1;
-    for (index, out) in dst.iter_mut().enumerate() {
-        *out = sum / count as f32;
-        if index + radius + 1 < len {
-            sum += src[index + radius + 1];
-            count += 1;
+/// Running-sum means along each of the `ROWS` rows in `src` (whole rows of `width`), the window
+/// clipped at both ends; the rows advance together, one column at a time.
+fn rows_running_mean<const ROWS: usize>(
+    src: &[f32],
+    dst: &mut [f32],
+    width: usize,
+    radius: usize,
+    inverse_counts: &[f32],
+) {
+    if src.len() < ROWS * width || dst.len() < ROWS * width || inverse_counts.len() < width {
+        return;
+    }
+    let mut sums = [0.0f32; ROWS];
+    let first = radius.min(width - 1);
+    for (sum, row) in sums.iter_mut().zip(src.chunks_exact(width)) {
+        *sum = row[..=first].iter().sum();
+    }
+    for (x, &inverse) in inverse_counts.iter().enumerate().take(width) {
+        for (row, sum) in sums.iter().enumerate() {
+            dst[row * width + x] = sum * inverse;
         }
-        if index >= radius {
-            sum -= src[index - radius];
-            count -= 1;
+        if x + radius + 1 < width {
+            for (row, sum) in sums.iter_mut().enumerate() {
+                *sum += src[row * width + x + radius + 1];
+            }
+        }
+        if x >= radius {
+            for (row, sum) in sums.iter_mut().enumerate() {
+                *sum -= src[row * width + x - radius];
+            }
         }
     }
 }
@@ -265,29 +336,66 @@ mod tests {
 
     #[test]
     fn box_mean_matches_brute_force() {
-        let (width, height, radius) = (7, 5, 2);
-        let src: Vec<f32> = (0..width * height).map(|v| (v * 37 % 11) as f32).collect();
-        let mut dst = Vec::new();
-        box_mean_into(
-            &src,
-            width,
-            height,
-            radius,
-            &mut BoxScratch::default(),
-            &mut dst,
-        );
-        for y in 0..height {
-            for x in 0..width {
-                let (mut sum, mut count) = (0.0, 0.0);
-                for yy in y.saturating_sub(radius)..=(y + radius).min(height - 1) {
-                    for xx in x.saturating_sub(radius)..=(x + radius).min(width - 1) {
-                        sum += src[yy * width + xx];
-                        count += 1.0;
+        // Heights with and without whole blocks of rows, windows wider than the image.
+        for (width, height, radius) in [(7, 5, 2), (9, 8, 1), (3, 11, 5), (13, 3, 0), (1, 6, 2)] {
+            let src: Vec<f32> = (0..width * height).map(|v| (v * 37 % 11) as f32).collect();
+            let mut dst = vec![99.0; 3];
+            box_mean_into(
+                &src,
+                width,
+                height,
+                radius,
+                &mut BoxScratch::default(),
+                &mut dst,
+            );
+            assert_eq!(dst.len(), width * height);
+            for y in 0..height {
+                for x in 0..width {
+                    let (mut sum, mut count) = (0.0, 0.0);
+                    for yy in y.saturating_sub(radius)..=(y + radius).min(height - 1) {
+                        for xx in x.saturating_sub(radius)..=(x + radius).min(width - 1) {
+                            sum += src[yy * width + xx];
+                            count += 1.0;
+                        }
                     }
+                    let got = dst[y * width + x];
+                    assert!(
+                        (got - sum / count).abs() < 1e-4,
+                        "{width}x{height} r{radius} ({x},{y}): {got} vs {}",
+                        sum / count
+                    );
                 }
-                assert!((dst[y * width + x] - sum / count).abs() < 1e-4, "({x},{y})");
             }
         }
+    }
+
+    /// Coefficients of `mask` with a freshly prepared guide.
+    fn filtered(rgb: &[f32], mask: &[f32], size: usize, radius: usize) -> Vec<[f32; 4]> {
+        let mut scratch = GuidedScratch::default();
+        scratch.prepare(rgb, size, size, radius, 1e-3);
+        let mut out = Vec::new();
+        scratch.coefficients(mask, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_prepared_guide_filters_each_mask_as_a_fresh_one_does() {
+        let size = 40;
+        let (rgb, truth, coarse) = blob_scene(size);
+        let mut prepared = GuidedScratch::default();
+        prepared.prepare(&rgb, size, size, 4, 1e-3);
+        for mask in [&truth, &coarse, &truth] {
+            let mut reused = Vec::new();
+            prepared.coefficients(mask, &mut reused);
+            assert_eq!(reused, filtered(&rgb, mask, size, 4));
+            assert_eq!(reused.len(), size * size);
+        }
+        // A mask of the wrong size, or no guide at all, gives nothing rather than a panic.
+        let mut out = vec![[1.0; 4]];
+        prepared.coefficients(&truth[..10], &mut out);
+        assert!(out.is_empty());
+        GuidedScratch::default().coefficients(&truth, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
@@ -299,7 +407,12 @@ mod tests {
             1.0 * x[0] + 3.0 * x[1] + 0.25 * x[2],
             0.5 * x[0] + 0.25 * x[1] + 2.0 * x[2],
         ];
-        let solved = solve_symmetric3(sigma, rhs);
+        let [i00, i01, i02, i11, i12, i22] = invert_symmetric3(sigma);
+        let solved = [
+            i00 * rhs[0] + i01 * rhs[1] + i02 * rhs[2],
+            i01 * rhs[0] + i11 * rhs[1] + i12 * rhs[2],
+            i02 * rhs[0] + i12 * rhs[1] + i22 * rhs[2],
+        ];
         for (got, want) in solved.iter().zip(x) {
             assert!((got - want).abs() < 1e-5);
         }
@@ -354,14 +467,7 @@ mod tests {
         let size = 128;
         let (rgb, truth, coarse) = blob_scene(size);
         let prior: Vec<f32> = coarse.iter().map(|&p| steepen(p, 2.0)).collect();
-        let input = GuideInput {
-            width: size,
-            height: size,
-            rgb: &rgb,
-            mask: &prior,
-        };
-        let mut model = Vec::new();
-        coefficients(input, 12, 1e-3, &mut GuidedScratch::default(), &mut model);
+        let model = filtered(&rgb, &prior, size, 12);
         let refined: Vec<f32> = model
             .iter()
             .zip(rgb.chunks_exact(3))

@@ -7,7 +7,7 @@ use std::path::Path;
 use image::RgbImage;
 
 use super::VisionError;
-use super::guided::{self, GuideInput, GuidedScratch};
+use super::guided::{self, GuidedScratch};
 use super::imaging::{self, Border, IndexMap, Region, Resampler, RotatedRect};
 use super::model::OnnxModel;
 use super::upsample::{self, Grid, Upsampler};
@@ -247,6 +247,9 @@ impl Segmenter {
     /// Runs the guided-filter passes on the coefficient grid, leaving the last pass's
     /// coefficients in `coefficients_small`.
     fn solve_grid(&mut self, (width, height): (u32, u32), radius: usize) {
+        let (width, height) = (width as usize, height as usize);
+        self.scratch
+            .prepare(&self.guide_small_f32, width, height, radius, GUIDE_EPS);
         for pass in 0..GUIDE_PASSES {
             if pass > 0 {
                 // The next pass starts from this pass's mask on the grid.
@@ -258,19 +261,8 @@ impl Segmenter {
                     *prior = guided::stretch(apply(coefficients, rgb), ALPHA_LOW, ALPHA_HIGH);
                 }
             }
-            let input = GuideInput {
-                width: width as usize,
-                height: height as usize,
-                rgb: &self.guide_small_f32,
-                mask: &self.mask_small,
-            };
-            guided::coefficients(
-                input,
-                radius,
-                GUIDE_EPS,
-                &mut self.scratch,
-                &mut self.coefficients_small,
-            );
+            self.scratch
+                .coefficients(&self.mask_small, &mut self.coefficients_small);
         }
     }
 
