@@ -255,7 +255,6 @@ fn photo_crown(planned: &Planned) -> Option<Point> {
         image: size,
         eye_mid: mapped.eye_mid(),
         roll_deg: 0.0,
-        start_above_eyes_px: 0.0,
         face_width_px: mapped.face_width_px,
     };
     let whole = Rect::new(0.0, 0.0, size.width as f32, size.height as f32);

@@ -26,11 +26,6 @@ pub const CROWN_GAP_FRAC: f32 = 0.04;
 pub const CROWN_QUANTILE: f32 = 0.05;
 /// Mask alpha at or above which a pixel is person (half of 255).
 pub const PERSON_ALPHA: f32 = 127.5;
-/// A crown band starts this far (fraction of the face width) below a first crown estimate: the top
-/// of a head is about 0.1 face widths lower at ±0.3 face widths from the midline; twice that is safe.
-pub const CROWN_BAND_BELOW_FRAC: f32 = 0.2;
-/// ...and reaches this far above it (a refined mask moves the crown by a few pixels, not this much).
-pub const CROWN_BAND_ABOVE_FRAC: f32 = 0.15;
 /// Colour difference (ΔE76) from the background colour at which a photo pixel counts as person: a
 /// clearly visible share of the person, about a fifth of dark hair on white (ΔE ≈ 75), well above JPEG
 /// noise on a flat background (< 2) but below the contrast of any hair on the profile backgrounds.
@@ -46,8 +41,6 @@ pub struct CrownQuery {
     pub eye_mid: Point,
     /// Head roll to level before walking up, degrees (0 in a photo that was levelled already).
     pub roll_deg: f32,
-    /// Where the walk starts, above the eye line along the levelled vertical (0 = on the eye line).
-    pub start_above_eyes_px: f32,
     pub face_width_px: f32,
 }
 
@@ -104,73 +97,6 @@ pub fn crown_from_pixels(
     find_crown(query, is_person)
 }
 
-/// Where to refine the mask to sharpen a first crown estimate: the capture rectangle around the
-/// estimate's band, and the query that walks up from inside the head there.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CrownBand {
-    /// Axis-aligned capture rectangle holding the whole band (clamped to the image).
-    pub region: Rect,
-    pub query: CrownQuery,
-}
-
-impl CrownBand {
-    /// True when the band reaches the image's top edge (a walk leaving it there left the image).
-    pub fn touches_top(&self) -> bool {
-        self.region.y <= 0.0
-    }
-}
-
-/// The band around `estimate` (a crown found on a coarse mask with `query`).
-pub fn crown_band(query: &CrownQuery, estimate: Point) -> CrownBand {
-    let pivot = query.eye_mid;
-    let upright_crown = rotate_about(estimate, pivot, -query.roll_deg);
-    let face = query.face_width_px.max(1.0);
-    let start_above = (pivot.y - upright_crown.y - CROWN_BAND_BELOW_FRAC * face).max(0.0);
-    let top = upright_crown.y - CROWN_BAND_ABOVE_FRAC * face;
-    let bottom = pivot.y - start_above + 1.0;
-    let half_span = face * CROWN_COLUMN_HALF_SPAN_FRAC + 2.0;
-    let corners = [
-        Point::new(pivot.x - half_span, top),
-        Point::new(pivot.x + half_span, top),
-        Point::new(pivot.x + half_span, bottom),
-        Point::new(pivot.x - half_span, bottom),
-    ]
-    .map(|p| rotate_about(p, pivot, query.roll_deg));
-    let (width, height) = (query.image.width as f32, query.image.height as f32);
-    let min_x = corners
-        .iter()
-        .map(|p| p.x)
-        .fold(f32::INFINITY, f32::min)
-        .clamp(0.0, width);
-    let max_x = corners
-        .iter()
-        .map(|p| p.x)
-        .fold(f32::NEG_INFINITY, f32::max)
-        .clamp(0.0, width);
-    let min_y = corners
-        .iter()
-        .map(|p| p.y)
-        .fold(f32::INFINITY, f32::min)
-        .clamp(0.0, height);
-    let max_y = corners
-        .iter()
-        .map(|p| p.y)
-        .fold(f32::NEG_INFINITY, f32::max)
-        .clamp(0.0, height);
-    CrownBand {
-        region: Rect::new(
-            min_x,
-            min_y,
-            (max_x - min_x).max(1.0),
-            (max_y - min_y).max(1.0),
-        ),
-        query: CrownQuery {
-            start_above_eyes_px: start_above,
-            ..*query
-        },
-    }
-}
-
 /// Walks every column up from the eye line; `is_person` is `None` outside the image.
 fn find_crown(
     query: &CrownQuery,
@@ -184,8 +110,7 @@ fn find_crown(
     let columns = (2.0 * half_span).ceil() as i32;
     for column in 0..=columns {
         let x = pivot.x - half_span + column as f32;
-        let start_y = pivot.y - query.start_above_eyes_px.max(0.0);
-        if let Some(top) = walk_column(x, start_y, gap_px, &to_image, &is_person) {
+        if let Some(top) = walk_column(x, pivot.y, gap_px, &to_image, &is_person) {
             tops.push(top);
         }
     }
@@ -289,7 +214,6 @@ mod tests {
             image: SizePx::new(size, size),
             eye_mid: eye,
             roll_deg: roll,
-            start_above_eyes_px: 0.0,
             face_width_px: face,
         }
     }
@@ -382,33 +306,6 @@ mod tests {
             crown.x > 200.0,
             "rolled clockwise, the midline leans right at the top: {crown:?}"
         );
-    }
-
-    #[test]
-    fn band_refinement_finds_the_same_crown() {
-        let mask = head_mask(400, Point::new(200.0, 200.0), 100.0);
-        let whole = Rect::new(0.0, 0.0, 400.0, 400.0);
-        let q = query(400, Point::new(200.0, 210.0), 180.0, 0.0);
-        let estimate = Point::new(200.0, 104.0);
-        let band = crown_band(&q, estimate);
-        assert!(
-            band.region.y < 104.0 - 20.0 && band.region.bottom() < 210.0,
-            "{band:?}"
-        );
-        assert!(!band.touches_top());
-        // The band's own mask (cut out of the full one) gives the crown of the full mask.
-        let (x0, y0) = (band.region.x as u32, band.region.y as u32);
-        let (bw, bh) = (band.region.width as u32, band.region.height as u32);
-        let mut cut = PersonMask::filled(bw, bh, 0);
-        for y in 0..bh {
-            for x in 0..bw {
-                cut.alpha[(y * bw + x) as usize] = mask.get(x0 + x, y0 + y);
-            }
-        }
-        let region = Rect::new(x0 as f32, y0 as f32, bw as f32, bh as f32);
-        let crown = crown_from_mask(&cut, region, &band.query).unwrap();
-        let full = crown_from_mask(&mask, whole, &q).unwrap();
-        assert!((crown.y - full.y).abs() < 1.0, "{crown:?} vs {full:?}");
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::core::spec::{PhotoSpec, Rgb8};
 
 pub use color::{Lab, delta_e76, srgb_to_lab};
 pub use composite::{MaskStats, despeckle_mask, replace_background};
-pub use crown::{CrownBand, CrownQuery, crown_band, crown_from_mask, crown_from_pixels};
+pub use crown::{CrownQuery, crown_from_mask, crown_from_pixels};
 pub use encode::{EncodedPhoto, EncodingRecord, encode_jpeg, encode_photo, encode_png};
 pub use failure::{CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure};
 pub use render::{crop_bounds, crop_bounds_size, mask_to_photo, render_photo};
@@ -124,7 +124,6 @@ pub fn capture_crown_query(
         image: analysis.image_size,
         eye_mid: points.eye_mid(),
         roll_deg: if level { mesh.roll_deg } else { 0.0 },
-        start_above_eyes_px: 0.0,
         face_width_px: points.face_width_px,
     })
 }

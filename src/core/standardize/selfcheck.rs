@@ -78,7 +78,6 @@ pub fn self_check(
         image: size,
         eye_mid,
         roll_deg: 0.0,
-        start_above_eyes_px: 0.0,
         face_width_px: face.face_width_px,
     };
     // The crown is re-measured on the alpha the photo was composited with (alpha ≥ 0.5, the definition
