@@ -41,13 +41,11 @@ impl GuidedScratch {
         self.rgb.extend_from_slice(&rgb[..pixels * 3]);
         let channel = |index: usize, pixel: usize| rgb[pixel * 3 + index];
         for index in 0..3 {
-            fill_plane(&mut self.products, pixels, |p| channel(index, p));
-            box_mean_into(
-                &self.products,
-                width,
-                height,
-                radius,
+            mean_of(
+                &mut self.products,
                 &mut self.boxes,
+                (width, height, radius),
+                |p| channel(index, p),
                 &mut self.mean_i[index],
             );
         }
@@ -56,15 +54,11 @@ impl GuidedScratch {
             .into_iter()
             .enumerate()
         {
-            fill_plane(&mut self.products, pixels, |p| {
-                channel(first, p) * channel(second, p)
-            });
-            box_mean_into(
-                &self.products,
-                width,
-                height,
-                radius,
+            mean_of(
+                &mut self.products,
                 &mut self.boxes,
+                (width, height, radius),
+                |p| channel(first, p) * channel(second, p),
                 &mut self.inverse[plane],
             );
         }
@@ -93,8 +87,8 @@ impl GuidedScratch {
 
     /// The box-averaged coefficients `[a_r, a_g, a_b, b]` of `mask` (`width * height` values in
     /// [0, 1]) filtered with the prepared guide: the filtered mask is `a . rgb + b` at this
-    /// resolution, or at any finer one after bilinear upsampling of the coefficients. Leaves `out` empty when no guide is prepared or the
-    /// mask is too short.
+    /// resolution, or at any finer one after bilinear upsampling of the coefficients. Leaves `out`
+    /// empty when no guide is prepared or the mask is too short.
     pub fn coefficients(&mut self, mask: &[f32], out: &mut Vec<[f32; 4]>) {
         out.clear();
         let Some((width, height, radius)) = self.prepared else {
@@ -105,23 +99,19 @@ impl GuidedScratch {
             return;
         }
         let rgb = &self.rgb;
-        fill_plane(&mut self.products, pixels, |p| mask[p]);
-        box_mean_into(
-            &self.products,
-            width,
-            height,
-            radius,
+        mean_of(
+            &mut self.products,
             &mut self.boxes,
+            (width, height, radius),
+            |p| mask[p],
             &mut self.mean_p[0],
         );
         for index in 0..3 {
-            fill_plane(&mut self.products, pixels, |p| rgb[p * 3 + index] * mask[p]);
-            box_mean_into(
-                &self.products,
-                width,
-                height,
-                radius,
+            mean_of(
+                &mut self.products,
                 &mut self.boxes,
+                (width, height, radius),
+                |p| rgb[p * 3 + index] * mask[p],
                 &mut self.mean_p[index + 1],
             );
         }
@@ -182,9 +172,17 @@ pub fn stretch(value: f32, low: f32, high: f32) -> f32 {
     ((value - low) / (high - low)).clamp(0.0, 1.0)
 }
 
-fn fill_plane(plane: &mut Vec<f32>, pixels: usize, value: impl Fn(usize) -> f32) {
-    plane.clear();
-    plane.extend((0..pixels).map(value));
+/// The box mean of `value(pixel)` around every pixel, into `dst` (`products` holds the values).
+fn mean_of(
+    products: &mut Vec<f32>,
+    boxes: &mut BoxScratch,
+    (width, height, radius): (usize, usize, usize),
+    value: impl Fn(usize) -> f32,
+    dst: &mut Vec<f32>,
+) {
+    products.clear();
+    products.extend((0..width * height).map(value));
+    box_mean_into(products, width, height, radius, boxes, dst);
 }
 
 /// The inverse of a symmetric positive definite 3x3 matrix given as its upper triangle
