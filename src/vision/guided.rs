@@ -235,10 +235,8 @@ pub fn box_mean_into(
     let src = &src[..pixels];
     // Every value is written below, so neither buffer needs clearing.
     dst.resize(pixels, 0.0);
-    dst.truncate(pixels);
     let rows = &mut scratch.rows;
     rows.resize(pixels, 0.0);
-    rows.truncate(pixels);
     // 1 / (pixels of the clipped window along a row), per column.
     let inverse_counts = &mut scratch.inverse_counts;
     inverse_counts.clear();
