@@ -10,7 +10,7 @@
 //! plain binary search over 60–95 needs 6.
 
 use image::RgbImage;
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
+use jpeg_encoder::{ColorType, Encoder, PixelDensity, SamplingFactor};
 use serde::{Deserialize, Serialize};
 
 use crate::core::spec::{ByteWindow, PhotoFormat, PhotoSpec};
@@ -58,15 +58,22 @@ pub fn encode_photo(photo: &RgbImage, spec: &PhotoSpec) -> Result<EncodedPhoto, 
     }
 }
 
-/// One baseline JPEG at `quality` with the JFIF density set to `dpi`.
+/// One baseline JPEG at `quality` with the JFIF density set to `dpi`: standard (Annex K) tables scaled
+/// as libjpeg does, no chroma subsampling (hair and collar edges keep their colour), standard Huffman
+/// tables.
 pub fn encode_jpeg(photo: &RgbImage, quality: u8, dpi: u32) -> Result<Vec<u8>, StandardizeError> {
-    let density = u16::try_from(dpi)
-        .map_err(|_| StandardizeError::InvalidInput(format!("dpi {dpi} too large")))?;
+    let too_large = |what: &str, value: u32| {
+        StandardizeError::InvalidInput(format!("{what} {value} too large for JPEG"))
+    };
+    let density = u16::try_from(dpi).map_err(|_| too_large("dpi", dpi))?;
+    let width = u16::try_from(photo.width()).map_err(|_| too_large("width", photo.width()))?;
+    let height = u16::try_from(photo.height()).map_err(|_| too_large("height", photo.height()))?;
     let mut bytes = Vec::new();
-    let mut encoder = JpegEncoder::new_with_quality(&mut bytes, quality);
-    encoder.set_pixel_density(PixelDensity::dpi(density));
+    let mut encoder = Encoder::new(&mut bytes, quality.clamp(1, 100));
+    encoder.set_sampling_factor(SamplingFactor::F_1_1);
+    encoder.set_density(PixelDensity::dpi(density));
     encoder
-        .encode_image(photo)
+        .encode(photo.as_raw(), width, height, ColorType::Rgb)
         .map_err(|error| StandardizeError::Encode(error.to_string()))?;
     Ok(bytes)
 }
