@@ -19,7 +19,7 @@ use idbooth::core::flow::{Event, PrintState, RecordRef, Screen};
 use idbooth::core::record::{Actor, PrintJobState, PrintPurpose, RecordId, RecordStatus};
 use idbooth::print::cups::{CupsSpooler, DEFAULT_CUPS_SERVER};
 use idbooth::print::fake::FakeSpooler;
-use idbooth::print::spool::{PrinterState, Spooler};
+use idbooth::print::spool::{JobState, PrinterState, SpoolJob, Spooler};
 use idbooth::storage::{NewPrintJob, Store};
 
 const GOOD: &str = "good_london_001_neutral.jpg";
@@ -185,6 +185,111 @@ fn a_reached_copy_limit_is_not_printed_and_the_booth_stays_in_service() {
         "attract",
         "a copy limit is not a printer fault: no Failsafe ({:?})",
         rig.screen()
+    );
+}
+
+#[test]
+fn print_jobs_left_by_a_killed_booth_are_settled_when_it_starts_again() {
+    let spooler = Arc::new(FakeSpooler::new(FAKE_PRINTER));
+    let mut rig = Rig::with_parts(
+        Source::Fake(fake_camera(GOOD, Vec::new())),
+        print_config(FAKE_PRINTER),
+        Some(Box::new(Arc::clone(&spooler))),
+    );
+    let record = reach_done(&mut rig);
+    let id = RecordId(record.0);
+    // What a booth killed while printing leaves behind (an hour ago): a job the printer went on to
+    // finish, a job it never sent, and a job of another booth's printer that this booth cannot ask about.
+    let mut store = rig.store();
+    let booth = Actor::Booth("booth-1".to_owned());
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+        - 3_600;
+    let row = |store: &mut Store, printer: &str| {
+        store
+            .create_print_job_for(
+                &NewPrintJob {
+                    record_id: id,
+                    copies: 1,
+                    printer: printer.to_owned(),
+                    layout: "6inch".to_owned(),
+                },
+                PrintPurpose::TakeHome,
+                &booth,
+                at,
+            )
+            .expect("print job row")
+    };
+    spooler.set_job_script(&[JobState::Completed]);
+    let spool_job = spooler
+        .submit(&SpoolJob {
+            title: format!("idbooth {STUDENT_NO}"),
+            pdf: b"%PDF-1.7".to_vec(),
+            copies: 1,
+            paper_mm: idbooth::print::layout::A4_PAPER,
+        })
+        .expect("fake submit");
+    let finished = row(&mut store, FAKE_PRINTER);
+    store
+        .update_print_job(
+            finished,
+            PrintJobState::Sent,
+            Some(&spool_job.0.to_string()),
+            "",
+            &booth,
+            at,
+        )
+        .expect("sent");
+    let never_sent = row(&mut store, FAKE_PRINTER);
+    let elsewhere = row(&mut store, "another-booth-printer");
+    store
+        .update_print_job(elsewhere, PrintJobState::Sent, Some("7"), "", &booth, at)
+        .expect("sent elsewhere");
+
+    let rig = rig.restart(
+        print_config(FAKE_PRINTER),
+        Some(Box::new(Arc::clone(&spooler))),
+    );
+    let store = rig.store();
+    let state = |job| store.print_job(job).expect("job").state;
+    let started = std::time::Instant::now();
+    while state(never_sent) == PrintJobState::Queued || state(finished) == PrintJobState::Sent {
+        assert!(
+            started.elapsed() < booth_support::WORKER_TIMEOUT,
+            "the restarted booth did not settle its print jobs: {:?}",
+            store.print_jobs(id)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        state(finished),
+        PrintJobState::Completed,
+        "the printer finished it"
+    );
+    assert_eq!(state(never_sent), PrintJobState::Failed);
+    assert!(
+        store
+            .print_job(never_sent)
+            .expect("job")
+            .error
+            .contains("never reached the printer")
+    );
+    assert_eq!(
+        state(elsewhere),
+        PrintJobState::Sent,
+        "another printer's job is left to the booth that owns it"
+    );
+    assert_eq!(
+        store.get(id).expect("record").summary.record.status,
+        RecordStatus::PendingReview,
+        "a take-home copy never marks the record printed"
+    );
+    assert!(
+        rig.booth.flow().faults().is_empty(),
+        "{:?}",
+        rig.booth.flow().faults()
     );
 }
 

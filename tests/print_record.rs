@@ -275,10 +275,7 @@ fn unfinished_jobs_are_settled_from_the_spooler_after_a_restart() {
             print_support::T0 + 4_000,
         )
         .unwrap();
-    let shared = Arc::clone(&spooler);
-    let spooler_for = move |name: &str| -> Option<Box<dyn Spooler>> {
-        (name == "booth-printer").then(|| Box::new(Arc::clone(&shared)) as Box<dyn Spooler>)
-    };
+    let spooler_for = |name: &str| (name == "booth-printer").then_some(&*spooler as &dyn Spooler);
     let at = print_support::T0 + 5_000;
 
     let first = settle_unfinished_jobs(&mut store, &spooler_for, &staff(), at).unwrap();

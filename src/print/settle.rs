@@ -1,10 +1,8 @@
 //! Settling the print log after a restart: jobs a crashed or killed process left `queued` or `sent` are
-//! brought up to date from the spooler. The staff station calls [`settle_after_restart`] when it starts
-//! (the booth process does not yet: jobs a crashed booth left behind are settled by the next staff start).
+//! brought up to date from the spooler. The staff station and the booth (its printing worker, before the
+//! first job) call [`settle_after_restart`] when they start.
 //!
 //! Owns only this reconciliation; SQL stays in `storage`.
-
-use std::sync::Arc;
 
 use crate::core::record::{Actor, PrintJobId, PrintJobState, RecordId};
 use crate::print::spool::{JobState, SpoolError, SpoolJobId, Spooler};
@@ -30,9 +28,9 @@ pub struct SettledJob {
 /// Brings the print log up to date after a restart or a watch that gave up: rows never sent (the process
 /// died before submitting; older than [`QUEUED_GRACE_S`]) fail, rows whose spooler job has ended take its outcome, the rest stay. Each
 /// row is asked of the spooler its printer name gives (`spooler_for`), so several queues are fine.
-pub fn settle_unfinished_jobs(
+pub fn settle_unfinished_jobs<'s>(
     store: &mut Store,
-    spooler_for: &dyn Fn(&str) -> Option<Box<dyn Spooler>>,
+    spooler_for: &dyn Fn(&str) -> Option<&'s dyn Spooler>,
     actor: &Actor,
     now_unix_s: i64,
 ) -> Result<Vec<SettledJob>, RecordPrintError> {
@@ -94,14 +92,12 @@ pub fn settle_unfinished_jobs(
 /// per unfinished job: call it off the UI thread. Returns the settled rows.
 pub fn settle_after_restart(
     store: &mut Store,
-    spooler: &Arc<dyn Spooler>,
+    spooler: &dyn Spooler,
     actor: &Actor,
     now_unix_s: i64,
 ) -> Result<Vec<SettledJob>, RecordPrintError> {
-    let printer = spooler.printer().to_owned();
-    let spooler_for = |name: &str| -> Option<Box<dyn Spooler>> {
-        (name == printer).then(|| Box::new(Arc::clone(spooler)) as Box<dyn Spooler>)
-    };
+    let printer = spooler.printer();
+    let spooler_for = |name: &str| (name == printer).then_some(spooler);
     let settled = settle_unfinished_jobs(store, &spooler_for, actor, now_unix_s)?;
     for job in &settled {
         if let Some(state) = job.now {

@@ -123,6 +123,31 @@ impl Rig {
             Ok(dir) => dir,
             Err(e) => panic!("tempdir: {e}"),
         };
+        Rig::start(dir, serial, source, config, spooler)
+    }
+
+    /// Stops this booth (its workers joined) and starts a new one on the same database file, as after a
+    /// crash or a power cut: same camera source, `config` and `spooler`.
+    pub fn restart(self, config: KioskConfig, spooler: Option<Box<dyn Spooler + Send>>) -> Rig {
+        let Rig {
+            booth,
+            camera,
+            _dir: dir,
+            _serial: serial,
+            ..
+        } = self;
+        drop(booth);
+        let source = camera.map_or(Source::Demo, Source::Fake);
+        Rig::start(dir, serial, source, config, spooler)
+    }
+
+    fn start(
+        dir: tempfile::TempDir,
+        serial: serial::SerialGuard,
+        source: Source,
+        config: KioskConfig,
+        spooler: Option<Box<dyn Spooler + Send>>,
+    ) -> Rig {
         let db = dir.path().join("idbooth.sqlite3");
         let store = match Store::open(&db) {
             Ok(store) => store,

@@ -289,7 +289,7 @@ impl WorkerState {
         }
         if let Command::SettlePrintJobs(spooler) = command {
             let actor = Actor::Staff(STATION_ACTOR_NAME.to_owned());
-            let settled = settle_after_restart(&mut self.store, &spooler.0, &actor, now_unix_s)
+            let settled = settle_after_restart(&mut self.store, &*spooler.0, &actor, now_unix_s)
                 .map_err(|error| StaffError::Settle(format!("{error:#}")))?;
             return Ok(Reply::PrintJobsSettled(
                 settled.iter().filter(|job| job.now.is_some()).count(),
