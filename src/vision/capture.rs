@@ -11,6 +11,9 @@
 //! 3. All detections are merged in a fixed order (whole pass, then tiles by index), so the faces are
 //!    those [`super::Vision::analyze`] finds, whichever thread searched which tile.
 //!
+//! Without work ([`super::Vision::analyze_and_segment`]) this thread takes tiles right after its
+//! whole-image pass instead of idling until the segmentation is back.
+//!
 //! Only when the whole-image pass finds exactly one face does the work start before the tiles are done.
 //! With none (a small face may be the only one) or several (the primary face is chosen among all of
 //! them), the tiles are searched on both threads first and the mesh taken after. The primary face is
@@ -83,6 +86,24 @@ impl Vision {
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
     ) -> Result<(ImageVision, R), VisionError> {
+        self.analyze_capture_with(img, work, false)
+    }
+
+    /// The analysis and segmentation of a capture with no work beside the tiles: this thread takes
+    /// tiles as soon as its whole-image pass is done instead of waiting for the segmentation.
+    pub(super) fn analyze_capture(&mut self, img: &RgbImage) -> Result<ImageVision, VisionError> {
+        self.analyze_capture_with(img, |_, _| (), true)
+            .map(|(seen, ())| seen)
+    }
+
+    /// `tiles_first`: search tiles on this thread before waiting for the segmentation (only useful
+    /// when `work` does nothing, since `work` would then start later).
+    fn analyze_capture_with<R>(
+        &mut self,
+        img: &RgbImage,
+        work: impl FnOnce(&mut Vision, &ImageVision) -> R,
+        tiles_first: bool,
+    ) -> Result<(ImageVision, R), VisionError> {
         super::check_dimensions(img.width(), img.height())?;
         let image_size = SizePx::new(img.width(), img.height());
         let tiles = detector::tiles(f64::from(img.width()), f64::from(img.height()));
@@ -107,6 +128,11 @@ impl Vision {
                 })
                 .map_err(|error| thread_failed("person segmenter", &error.to_string()))?;
             let whole = whole_pass(&mut self.detector, &mut self.mesher, img);
+            let mine_first = if tiles_first {
+                queue.drain(&mut self.detector, img)
+            } else {
+                Ok(Vec::new())
+            };
             let (segmentation, segmenter) = handed_back
                 .recv()
                 .map_err(|_| thread_failed("person segmenter", "it stopped"))?;
@@ -146,6 +172,7 @@ impl Vision {
                 Err(_) => Err(thread_failed("face detector", "it panicked")),
             };
             let mut found = helper_found?;
+            found.extend(mine_first?);
             found.extend(mine?);
             found.sort_by_key(|(index, _)| *index);
             let faces = detector::merge(with_tiles(whole.raw, found));

@@ -162,9 +162,7 @@ impl Vision {
         mode: AnalyzeMode,
     ) -> Result<ImageVision, VisionError> {
         if mode == AnalyzeMode::Capture {
-            return self
-                .analyze_capture_and(img, |_, _| ())
-                .map(|(seen, ())| seen);
+            return self.analyze_capture(img);
         }
         check_dimensions(img.width(), img.height())?;
         let Self {
