@@ -69,7 +69,11 @@ pub fn standardize_capture(
     background: Rgb8,
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
-    standardize_with_analysis(vision, capture, spec, background, settings).map(|(_, photo)| photo)
+    // Only the primary face matters for the photo: the tiled search for second faces (for the checks'
+    // `multiple_faces`) is skipped once the whole-image pass has settled it.
+    vision.primary_face_work(capture, |vision, seen| {
+        standardize_analyzed(vision, capture, seen, spec, background, settings)
+    })?
 }
 
 /// Analyses `capture` and standardizes it in one go: the capture's tiled search for small second

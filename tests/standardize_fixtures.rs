@@ -527,4 +527,20 @@ fn same_capture_gives_the_same_bytes() {
     assert_eq!(digest(&first), digest(&again), "same Vision, second run");
     assert_eq!(digest(&first), digest(&fresh), "fresh Vision");
     assert_eq!(first.record, fresh.record);
+    // The booth's path also searches the tiles for second faces (for the checks); the photo is the same.
+    let (seen, with_tiles) = standardizer::standardize_with_analysis(
+        &mut fresh_vision,
+        &capture,
+        &spec,
+        Rgb8::CHSI_BLUE,
+        &settings,
+    )
+    .expect("photo with the full analysis");
+    assert_eq!(
+        digest(&first),
+        digest(&with_tiles),
+        "photo without the tiles"
+    );
+    assert_eq!(first.record, with_tiles.record);
+    assert_eq!(seen.analysis.faces.len(), 1, "{:?}", seen.analysis.faces);
 }

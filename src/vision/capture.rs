@@ -12,7 +12,9 @@
 //!    those [`super::Vision::analyze`] finds, whichever thread searched which tile.
 //!
 //! Without work ([`super::Vision::analyze_and_segment`]) this thread takes tiles right after its
-//! whole-image pass instead of idling until the segmentation is back.
+//! whole-image pass instead of idling until the segmentation is back. When only the photo is wanted
+//! ([`Vision::primary_face_work`], `idbooth process`), the tiles are skipped once the whole-image pass
+//! has settled the primary face: they can only add other faces, which the photo never uses.
 //!
 //! Only when the whole-image pass finds exactly one face does the work start before the tiles are done.
 //! With none (a small face may be the only one) or several (the primary face is chosen among all of
@@ -35,6 +37,18 @@ use super::{
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh};
 use crate::core::geometry::SizePx;
 
+/// How a capture's tiled search for small second faces is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TileSearch {
+    /// Every tile, this thread taking its share once `work` is done.
+    Beside,
+    /// Every tile, this thread starting as soon as its whole-image pass is done (no work to wait for).
+    First,
+    /// Only when the whole-image pass did not settle the primary face: the caller wants the photo of
+    /// the primary face, not the other faces.
+    OnlyToFindThePrimary,
+}
+
 /// Tiles handed out one at a time to whichever detector is free.
 struct TileQueue<'a> {
     tiles: &'a [Region],
@@ -50,6 +64,11 @@ impl<'a> TileQueue<'a> {
             tiles,
             next: AtomicUsize::new(0),
         }
+    }
+
+    /// Hands out no more tiles (a tile being searched is finished).
+    fn close(&self) {
+        self.next.fetch_max(self.tiles.len(), Ordering::Relaxed);
     }
 
     /// Searches tiles with `detector` until none are left.
@@ -86,23 +105,35 @@ impl Vision {
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
     ) -> Result<(ImageVision, R), VisionError> {
-        self.analyze_capture_with(img, work, false)
+        self.analyze_capture_with(img, work, TileSearch::Beside)
+    }
+
+    /// Runs `work` on a capture's analysis when only the primary face matters (a photo without the
+    /// checks): the tiled search for small second faces runs only when the whole-image pass did not
+    /// settle the primary face, so the second core is free once the segmentation is done. The photo
+    /// is the one [`Vision::analyze_capture_and`] makes; the analysis, whose other faces may be
+    /// incomplete, is not returned.
+    pub fn primary_face_work<R>(
+        &mut self,
+        img: &RgbImage,
+        work: impl FnOnce(&mut Vision, &ImageVision) -> R,
+    ) -> Result<R, VisionError> {
+        self.analyze_capture_with(img, work, TileSearch::OnlyToFindThePrimary)
+            .map(|(_, result)| result)
     }
 
     /// The analysis and segmentation of a capture with no work beside the tiles: this thread takes
     /// tiles as soon as its whole-image pass is done instead of waiting for the segmentation.
     pub(super) fn analyze_capture(&mut self, img: &RgbImage) -> Result<ImageVision, VisionError> {
-        self.analyze_capture_with(img, |_, _| (), true)
+        self.analyze_capture_with(img, |_, _| (), TileSearch::First)
             .map(|(seen, ())| seen)
     }
 
-    /// `tiles_first`: search tiles on this thread before waiting for the segmentation (only useful
-    /// when `work` does nothing, since `work` would then start later).
     fn analyze_capture_with<R>(
         &mut self,
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
-        tiles_first: bool,
+        search: TileSearch,
     ) -> Result<(ImageVision, R), VisionError> {
         super::check_dimensions(img.width(), img.height())?;
         let image_size = SizePx::new(img.width(), img.height());
@@ -128,7 +159,7 @@ impl Vision {
                 })
                 .map_err(|error| thread_failed("person segmenter", &error.to_string()))?;
             let whole = whole_pass(&mut self.detector, &mut self.mesher, img);
-            let mine_first = if tiles_first {
+            let mine_first = if search == TileSearch::First {
                 queue.drain(&mut self.detector, img)
             } else {
                 Ok(Vec::new())
@@ -139,6 +170,9 @@ impl Vision {
             self.segmenter = Some(segmenter);
             let (whole, segmentation) = (whole?, segmentation?);
             let settled = whole.faces.len() == 1;
+            if settled && search == TileSearch::OnlyToFindThePrimary {
+                queue.close();
+            }
             let mut seen = ImageVision {
                 analysis: FaceAnalysis {
                     image_size,
