@@ -28,6 +28,20 @@ pub trait Analyzer {
     fn analyze(&mut self, image: &RgbImage) -> anyhow::Result<FaceAnalysis>;
     /// A person mask of the whole image at any resolution (the checks scale it).
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask>;
+
+    /// The analysis and, when a face was meshed, the person mask.
+    fn analyze_with_mask(
+        &mut self,
+        image: &RgbImage,
+    ) -> anyhow::Result<(FaceAnalysis, Option<PersonMask>)> {
+        let analysis = self.analyze(image)?;
+        let mask = if analysis.mesh.is_some() {
+            Some(self.person_mask(image)?)
+        } else {
+            None
+        };
+        Ok((analysis, mask))
+    }
 }
 
 impl Analyzer for Vision {
@@ -40,6 +54,21 @@ impl Analyzer for Vision {
     /// refined edges, and skipping the refinement keeps a capture's checks within budget.
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask> {
         Ok(self.segment(image)?.coarse_person_mask())
+    }
+
+    /// Both at once on the two cores ([`Vision::analyze_and_segment`]): the segmenter beside the
+    /// detector, then the capture tiles on both threads.
+    fn analyze_with_mask(
+        &mut self,
+        image: &RgbImage,
+    ) -> anyhow::Result<(FaceAnalysis, Option<PersonMask>)> {
+        let seen = self.analyze_and_segment(image, AnalyzeMode::Capture)?;
+        let mask = seen
+            .analysis
+            .mesh
+            .is_some()
+            .then(|| seen.segmentation.coarse_person_mask());
+        Ok((seen.analysis, mask))
     }
 }
 
@@ -155,12 +184,7 @@ pub fn check_file(
         path: path.to_owned(),
         message: format!("{error:#}"),
     };
-    let analysis = analyzer.analyze(&image).map_err(vision_error)?;
-    let mask = if analysis.mesh.is_some() {
-        Some(analyzer.person_mask(&image).map_err(vision_error)?)
-    } else {
-        None
-    };
+    let (analysis, mask) = analyzer.analyze_with_mask(&image).map_err(vision_error)?;
     let report = checks::run(
         &image,
         &analysis,
