@@ -71,6 +71,12 @@ impl<'a> TileQueue<'a> {
         self.next.fetch_max(self.tiles.len(), Ordering::Relaxed);
     }
 
+    /// The next tile nobody has taken, if any (with its index).
+    fn next_tile(&self) -> Option<(usize, Region)> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        self.tiles.get(index).map(|tile| (index, *tile))
+    }
+
     /// Searches tiles with `detector` until none are left.
     fn drain(
         &self,
@@ -78,13 +84,10 @@ impl<'a> TileQueue<'a> {
         img: &RgbImage,
     ) -> Result<Vec<TileFound>, VisionError> {
         let mut found = Vec::new();
-        loop {
-            let index = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(tile) = self.tiles.get(index) else {
-                return Ok(found);
-            };
-            found.push((index, detector.detect_tile(img, *tile)?));
+        while let Some((index, tile)) = self.next_tile() {
+            found.push((index, detector.detect_tile(img, tile)?));
         }
+        Ok(found)
     }
 }
 
@@ -312,6 +315,23 @@ mod tests {
                 .get(queue.next.load(Ordering::Relaxed))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_closed_queue_hands_out_no_more_tiles() {
+        let tiles: Vec<Region> = (0..9).map(|i| region(f64::from(i))).collect();
+        let queue = TileQueue::new(&tiles);
+        let first: Vec<usize> = (0..2)
+            .filter_map(|_| queue.next_tile())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(first, vec![0, 1]);
+        queue.close();
+        assert!(queue.next_tile().is_none());
+        assert!(queue.next_tile().is_none());
+        let fresh = TileQueue::new(&tiles);
+        fresh.close();
+        assert!(fresh.next_tile().is_none());
     }
 
     #[test]
