@@ -32,6 +32,15 @@ fn print_config(printer: &str) -> KioskConfig {
     config
 }
 
+/// A booth with the good fixture on its FakeCamera, printing to `spooler`.
+fn fake_printer_rig(spooler: &Arc<FakeSpooler>, config: KioskConfig) -> Rig {
+    Rig::with_parts(
+        Source::Fake(fake_camera(GOOD, Vec::new())),
+        config,
+        Some(Box::new(Arc::clone(spooler))),
+    )
+}
+
 /// Attract → ... → Done with the record saved; returns the record.
 fn reach_done(rig: &mut Rig) -> RecordRef {
     rig.reach_pose(STUDENT_NO);
@@ -98,11 +107,7 @@ fn print_take_home_copy(rig: &mut Rig, record: RecordRef) {
 #[test]
 fn a_student_prints_a_take_home_copy_and_the_record_stays_pending() {
     let spooler = Arc::new(FakeSpooler::new(FAKE_PRINTER));
-    let mut rig = Rig::with_parts(
-        Source::Fake(fake_camera(GOOD, Vec::new())),
-        print_config(FAKE_PRINTER),
-        Some(Box::new(Arc::clone(&spooler))),
-    );
+    let mut rig = fake_printer_rig(&spooler, print_config(FAKE_PRINTER));
     let record = reach_done(&mut rig);
     print_take_home_copy(&mut rig, record);
     let submitted = spooler.submitted();
@@ -126,11 +131,7 @@ fn a_reached_copy_limit_is_not_printed_and_the_booth_stays_in_service() {
     let spooler = Arc::new(FakeSpooler::new(FAKE_PRINTER));
     let mut limited = print_config(FAKE_PRINTER);
     limited.print.copies_per_record = 1;
-    let mut rig = Rig::with_parts(
-        Source::Fake(fake_camera(GOOD, Vec::new())),
-        limited,
-        Some(Box::new(Arc::clone(&spooler))),
-    );
+    let mut rig = fake_printer_rig(&spooler, limited);
     let record = reach_done(&mut rig);
     let id = RecordId(record.0);
     // The record's one allowed copy was already printed (another booth, while this student waited).
@@ -191,11 +192,7 @@ fn a_reached_copy_limit_is_not_printed_and_the_booth_stays_in_service() {
 #[test]
 fn print_jobs_left_by_a_killed_booth_are_settled_when_it_starts_again() {
     let spooler = Arc::new(FakeSpooler::new(FAKE_PRINTER));
-    let mut rig = Rig::with_parts(
-        Source::Fake(fake_camera(GOOD, Vec::new())),
-        print_config(FAKE_PRINTER),
-        Some(Box::new(Arc::clone(&spooler))),
-    );
+    let mut rig = fake_printer_rig(&spooler, print_config(FAKE_PRINTER));
     let record = reach_done(&mut rig);
     let id = RecordId(record.0);
     // What a booth killed while printing leaves behind (an hour ago): a job the printer went on to
