@@ -17,8 +17,6 @@ use crate::vision::{Vision, VisionError};
 pub enum PipelineError {
     #[error("vision failed: {0}")]
     Vision(#[from] VisionError),
-    #[error("standardization failed: {0}")]
-    Standardize(#[from] StandardizerError),
 }
 
 /// What became of one capture.
@@ -69,16 +67,13 @@ pub fn process_capture(
 ) -> Result<Processed, PipelineError> {
     // The photo is made while the capture's tiled face search finishes on the second core; the
     // checks then read the complete analysis (every face, for multiple_faces).
-    let (seen, photo) = vision.analyze_capture_and(capture, |vision, seen| {
-        standardizer::standardize_analyzed(
-            vision,
-            capture,
-            seen,
-            spec,
-            background,
-            &StandardizeSettings::default(),
-        )
-    })?;
+    let (seen, photo) = standardizer::standardize_with_analysis(
+        vision,
+        capture,
+        spec,
+        background,
+        &StandardizeSettings::default(),
+    )?;
     let mask = seen.segmentation.coarse_person_mask();
     let report = checks::run(
         capture,

@@ -535,7 +535,8 @@ fn same_capture_gives_the_same_bytes() {
         Rgb8::CHSI_BLUE,
         &settings,
     )
-    .expect("photo with the full analysis");
+    .expect("analysis");
+    let with_tiles = with_tiles.expect("photo with the full analysis");
     assert_eq!(
         digest(&first),
         digest(&with_tiles),
