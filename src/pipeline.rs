@@ -66,7 +66,8 @@ pub fn process_capture(
     thresholds: &CheckThresholds,
 ) -> Result<Processed, PipelineError> {
     // The photo is made while the capture's tiled face search finishes on the second core; the
-    // checks then read the complete analysis (every face, for multiple_faces).
+    // checks then read the complete analysis (every face large enough for multiple_faces).
+    vision.set_second_face_area_ratio(thresholds.max_second_face_area_ratio);
     let (seen, photo) = standardizer::standardize_with_analysis(
         vision,
         capture,

@@ -65,6 +65,7 @@ pub fn run_check(
         json: args.json,
     };
     let mut vision = load_vision()?;
+    vision.set_second_face_area_ratio(options.thresholds.max_second_face_area_ratio);
     let summary = check::run(&mut vision, &options, &args.files, out)?;
     Ok(summary.exit_code())
 }
@@ -76,6 +77,7 @@ pub fn run_eval(args: &EvalArgs, config: &KioskConfig, out: &mut dyn Write) -> a
         thresholds: config.check_thresholds(),
     };
     let mut vision = load_vision()?;
+    vision.set_second_face_area_ratio(options.thresholds.max_second_face_area_ratio);
     eval::run(&mut vision, &options, &args.manifest, out)?;
     Ok(())
 }

@@ -3,13 +3,16 @@
 //! the caller's own work instead of before it.
 //!
 //! 1. One scoped second thread (`idbooth-segment`) segments the capture and hands the segmentation
-//!    back together with the segmenter, while this thread makes the whole-image detector pass and
-//!    meshes the primary face.
+//!    back together with the segmenter, while this thread makes the whole-image detector pass,
+//!    publishes the tiles it calls for (sized from the face it found: [`detector::capture_tiles`])
+//!    and meshes the primary face (twice: the second time on the first mesh's own region, so the
+//!    measures do not depend on the detector's box).
 //! 2. The second thread then searches tiles with a second detector while this thread runs the
 //!    caller's work (the standardizer) on the faces found so far; when that is done this thread takes
 //!    the tiles that are left. Tiles are handed out one at a time from a shared counter.
 //! 3. All detections are merged in a fixed order (whole pass, then tiles by index), so the faces are
-//!    those [`super::Vision::analyze`] finds, whichever thread searched which tile.
+//!    those [`super::Vision::analyze`] finds on one thread ([`analyze_alone`]), whichever thread
+//!    searched which tile.
 //!
 //! Without work ([`super::Vision::analyze_and_segment`]) this thread takes tiles right after its
 //! whole-image pass instead of idling until the segmentation is back. When only the photo is wanted
@@ -23,14 +26,14 @@
 //! a thread per stage would give the allocator more arenas to spread the capture's buffers over.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 
 use image::RgbImage;
 
 use super::blazeface::RawDetection;
 use super::detector::{self, FaceDetector};
 use super::imaging::Region;
-use super::mesh::{self, FaceMesher};
+use super::mesh::FaceMesher;
 use super::{
     AnalyzeMode, ImageVision, SEGMENT_THREAD_NAME, Vision, VisionError, measures, primary_face,
 };
@@ -49,32 +52,51 @@ enum TileSearch {
     OnlyToFindThePrimary,
 }
 
-/// Tiles handed out one at a time to whichever detector is free.
-struct TileQueue<'a> {
-    tiles: &'a [Region],
+/// Tiles handed out one at a time to whichever detector is free. The tiles depend on the whole-image
+/// pass (see [`detector::capture_tiles`]), so none are handed out until they are published.
+struct TileQueue {
+    tiles: OnceLock<Vec<Region>>,
     next: AtomicUsize,
 }
 
 /// Detections of one tile, with the tile's index (to merge in a fixed order).
 type TileFound = (usize, Vec<RawDetection>);
 
-impl<'a> TileQueue<'a> {
-    fn new(tiles: &'a [Region]) -> Self {
+impl TileQueue {
+    fn new() -> Self {
         Self {
-            tiles,
+            tiles: OnceLock::new(),
             next: AtomicUsize::new(0),
         }
     }
 
-    /// Hands out no more tiles (a tile being searched is finished).
-    fn close(&self) {
-        self.next.fetch_max(self.tiles.len(), Ordering::Relaxed);
+    /// Sets the tiles to search (only the first call counts).
+    fn publish(&self, tiles: Vec<Region>) {
+        // A second call would be a bug in this module; the first list stays.
+        let _ = self.tiles.set(tiles);
     }
 
-    /// The next tile nobody has taken, if any (with its index).
+    /// Publishes the tiles of `img` for the whole-image pass's `faces` ([`detector::capture_tiles`]).
+    fn publish_for(&self, img: &RgbImage, faces: &[FaceDetection], second_face_area_ratio: f32) {
+        let (width, height) = (f64::from(img.width()), f64::from(img.height()));
+        self.publish(detector::capture_tiles(
+            width,
+            height,
+            faces,
+            second_face_area_ratio,
+        ));
+    }
+
+    /// Hands out no more tiles (a tile being searched is finished).
+    fn close(&self) {
+        self.next.fetch_max(usize::MAX / 2, Ordering::Relaxed);
+    }
+
+    /// The next tile nobody has taken, if any (with its index); none before the tiles are published.
     fn next_tile(&self) -> Option<(usize, Region)> {
+        let tiles = self.tiles.get()?;
         let index = self.next.fetch_add(1, Ordering::Relaxed);
-        self.tiles.get(index).map(|tile| (index, *tile))
+        tiles.get(index).map(|tile| (index, *tile))
     }
 
     /// Searches tiles with `detector` until none are left.
@@ -140,12 +162,15 @@ impl Vision {
     ) -> Result<(ImageVision, R), VisionError> {
         super::check_dimensions(img.width(), img.height())?;
         let image_size = SizePx::new(img.width(), img.height());
-        let tiles = detector::tiles(f64::from(img.width()), f64::from(img.height()));
-        let queue = TileQueue::new(&tiles);
+        let queue = TileQueue::new();
+        let second_face_area_ratio = self.second_face_area_ratio;
         let mut segmenter = self.segmenter.take().ok_or_else(super::segmenter_lost)?;
         let helper = self.tile_detector.take();
         let (hand_back, handed_back) = mpsc::sync_channel(1);
         std::thread::scope(|scope| {
+            // Told when the tiles are published; dropped (which also wakes the receiver) when this
+            // closure returns early.
+            let (tiles_ready, tiles_published) = mpsc::sync_channel::<()>(1);
             // The second thread: the segmentation, handed back with the segmenter as soon as it is
             // done, then tiles until none are left.
             let queue = &queue;
@@ -156,12 +181,23 @@ impl Vision {
                     // The receiver lives until this thread is joined.
                     let _ = hand_back.send((segmentation, segmenter));
                     helper.map(|mut detector| {
+                        // An error means the whole pass failed: nothing was published, no tiles.
+                        let _ = tiles_published.recv();
                         let found = queue.drain(&mut detector, img);
                         (detector, found)
                     })
                 })
                 .map_err(|error| thread_failed("person segmenter", &error.to_string()))?;
-            let whole = whole_pass(&mut self.detector, &mut self.mesher, img);
+            let whole = whole_pass(
+                &mut self.detector,
+                &mut self.mesher,
+                img,
+                |faces: &[FaceDetection]| {
+                    queue.publish_for(img, faces, second_face_area_ratio);
+                    // The second thread may already have finished (no helper detector).
+                    let _ = tiles_ready.send(());
+                },
+            );
             let mine_first = if search == TileSearch::First {
                 queue.drain(&mut self.detector, img)
             } else {
@@ -173,6 +209,10 @@ impl Vision {
             self.segmenter = Some(segmenter);
             let (whole, segmentation) = (whole?, segmentation?);
             let settled = whole.faces.len() == 1;
+            let whole_faces = WholeFaces {
+                raw: whole.raw,
+                faces: whole.faces.clone(),
+            };
             if settled && search == TileSearch::OnlyToFindThePrimary {
                 queue.close();
             }
@@ -190,10 +230,7 @@ impl Vision {
             // first and the mesh after.
             let mut work = Some(work);
             let early = match (settled, work.take()) {
-                (true, Some(run)) => {
-                    let meshed = seen.analysis.primary_face().map(|face| face.bbox);
-                    Some((run(self, &seen), meshed))
-                }
+                (true, Some(run)) => Some(run(self, &seen)),
                 (_, unused) => {
                     work = unused;
                     None
@@ -211,25 +248,24 @@ impl Vision {
             let mut found = helper_found?;
             found.extend(mine_first?);
             found.extend(mine?);
-            found.sort_by_key(|(index, _)| *index);
-            let faces = detector::merge(with_tiles(whole.raw, found));
             let result = match (early, work) {
-                (Some((result, meshed)), _) => {
-                    // The face the mesh was taken from stays the primary face.
-                    seen.analysis.primary = meshed
-                        .and_then(|bbox| best_overlap(&faces, bbox))
-                        .or_else(|| primary_face(&faces, image_size));
-                    seen.analysis.faces = faces;
+                (Some(result), _) => {
+                    let settled = settle(&whole_faces, found, image_size);
+                    seen.analysis.primary = settled.primary;
+                    seen.analysis.faces = settled.faces;
                     result
                 }
                 (None, Some(run)) => {
-                    let primary = primary_face(&faces, image_size);
-                    seen.analysis.mesh = match primary {
-                        Some(index) => self.mesh_face(img, &faces[index])?,
+                    let settled = settle(&whole_faces, found, image_size);
+                    seen.analysis.mesh = match settled.primary {
+                        Some(index) => {
+                            let output = self.mesher.run_refined(img, &settled.faces[index])?;
+                            measures::face_mesh(output.landmarks, output.presence)
+                        }
                         None => None,
                     };
-                    seen.analysis.primary = primary;
-                    seen.analysis.faces = faces;
+                    seen.analysis.primary = settled.primary;
+                    seen.analysis.faces = settled.faces;
                     run(self, &seen)
                 }
                 (None, None) => return Err(thread_failed("face detector", "work went missing")),
@@ -239,18 +275,21 @@ impl Vision {
     }
 }
 
-/// The whole-image pass and the mesh of its primary face.
+/// The whole-image pass and the mesh of its primary face; `found` is told the pass's faces before
+/// the mesh is taken (to publish the tiles).
 fn whole_pass(
     detector: &mut FaceDetector,
     mesher: &mut FaceMesher,
     img: &RgbImage,
+    found: impl FnOnce(&[FaceDetection]),
 ) -> Result<WholePass, VisionError> {
     let raw = detector.detect_whole(img, AnalyzeMode::Capture)?;
     let faces = detector::merge(raw.clone());
+    found(&faces);
     let primary = primary_face(&faces, SizePx::new(img.width(), img.height()));
     let mesh = match primary {
         Some(index) => {
-            let output = mesher.run(img, &mesh::roi_from_detection(&faces[index]))?;
+            let output = mesher.run_refined(img, &faces[index])?;
             measures::face_mesh(output.landmarks, output.presence)
         }
         None => None,
@@ -259,6 +298,71 @@ fn whole_pass(
         raw,
         faces,
         primary,
+        mesh,
+    })
+}
+
+/// The whole-image pass's detections, raw (to merge with the tiles') and merged.
+struct WholeFaces {
+    raw: Vec<RawDetection>,
+    faces: Vec<FaceDetection>,
+}
+
+/// Every face of a capture and the primary one, once the tiles are searched.
+struct Settled {
+    faces: Vec<FaceDetection>,
+    primary: Option<usize>,
+}
+
+/// Merges the whole pass's detections with the tiles' (in tile order, whichever thread searched
+/// which tile). When the whole pass found exactly one face, its mesh was taken already and that face
+/// stays the primary face; otherwise the primary face is chosen among all faces (and meshed by the
+/// caller).
+fn settle(whole: &WholeFaces, mut found: Vec<TileFound>, image_size: SizePx) -> Settled {
+    found.sort_by_key(|(index, _)| *index);
+    let faces = detector::merge(with_tiles(whole.raw.clone(), found));
+    let primary = match whole.faces.as_slice() {
+        [meshed] => best_overlap(&faces, meshed.bbox).or_else(|| primary_face(&faces, image_size)),
+        _ => primary_face(&faces, image_size),
+    };
+    Settled { faces, primary }
+}
+
+/// [`super::Vision::analyze`] of a capture: the analysis of [`Vision::analyze_capture_and`] with
+/// every tile searched on this thread.
+pub(super) fn analyze_alone(
+    detector: &mut FaceDetector,
+    mesher: &mut FaceMesher,
+    img: &RgbImage,
+    second_face_area_ratio: f32,
+) -> Result<FaceAnalysis, VisionError> {
+    let image_size = SizePx::new(img.width(), img.height());
+    let queue = TileQueue::new();
+    let whole = whole_pass(detector, mesher, img, |faces: &[FaceDetection]| {
+        queue.publish_for(img, faces, second_face_area_ratio);
+    })?;
+    let found = queue.drain(detector, img)?;
+    let whole_mesh = whole.mesh;
+    let whole_faces = WholeFaces {
+        raw: whole.raw,
+        faces: whole.faces,
+    };
+    let settled = settle(&whole_faces, found, image_size);
+    let mesh = if whole_faces.faces.len() == 1 {
+        whole_mesh
+    } else {
+        match settled.primary {
+            Some(index) => {
+                let output = mesher.run_refined(img, &settled.faces[index])?;
+                measures::face_mesh(output.landmarks, output.presence)
+            }
+            None => None,
+        }
+    };
+    Ok(FaceAnalysis {
+        image_size,
+        faces: settled.faces,
+        primary: settled.primary,
         mesh,
     })
 }
@@ -301,26 +405,29 @@ mod tests {
     }
 
     #[test]
-    fn every_tile_is_handed_out_once() {
+    fn every_tile_is_handed_out_once_after_they_are_published() {
         let tiles: Vec<Region> = (0..9).map(|i| region(f64::from(i))).collect();
-        let queue = TileQueue::new(&tiles);
-        let mut taken = Vec::new();
-        while let Some(tile) = queue.tiles.get(queue.next.fetch_add(1, Ordering::Relaxed)) {
-            taken.push(tile.x);
-        }
-        assert_eq!(taken, (0..9).map(f64::from).collect::<Vec<_>>());
+        let queue = TileQueue::new();
         assert!(
-            queue
-                .tiles
-                .get(queue.next.load(Ordering::Relaxed))
-                .is_none()
+            queue.next_tile().is_none(),
+            "nothing before the tiles are published"
         );
+        queue.publish(tiles);
+        queue.publish(vec![region(99.0)]);
+        let mut taken = Vec::new();
+        while let Some((index, tile)) = queue.next_tile() {
+            taken.push((index, tile.x));
+        }
+        let expected: Vec<(usize, f64)> = (0..9).map(f64::from).enumerate().collect();
+        assert_eq!(taken, expected);
+        assert!(queue.next_tile().is_none());
     }
 
     #[test]
     fn a_closed_queue_hands_out_no_more_tiles() {
         let tiles: Vec<Region> = (0..9).map(|i| region(f64::from(i))).collect();
-        let queue = TileQueue::new(&tiles);
+        let queue = TileQueue::new();
+        queue.publish(tiles.clone());
         let first: Vec<usize> = (0..2)
             .filter_map(|_| queue.next_tile())
             .map(|(i, _)| i)
@@ -329,9 +436,10 @@ mod tests {
         queue.close();
         assert!(queue.next_tile().is_none());
         assert!(queue.next_tile().is_none());
-        let fresh = TileQueue::new(&tiles);
-        fresh.close();
-        assert!(fresh.next_tile().is_none());
+        let closed_first = TileQueue::new();
+        closed_first.close();
+        closed_first.publish(tiles);
+        assert!(closed_first.next_tile().is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use image::RgbImage;
 use super::VisionError;
 use super::imaging::{self, Border, IndexMap, RotatedRect};
 use super::model::OnnxModel;
-use crate::core::face::{FaceDetection, MESH_POINTS};
+use crate::core::face::{FaceDetection, MESH_POINTS, mesh_index};
 use crate::core::geometry::Point3;
 
 pub const MODEL_FILE: &str = "face_landmark.onnx";
@@ -38,6 +38,37 @@ pub fn roi_from_detection(detection: &FaceDetection) -> RotatedRect {
     }
 }
 
+/// MediaPipe's region of interest for a face it already has landmarks of (`face_landmarks_to_roi`,
+/// the tracking step of its video graph): the centre of the landmarks' bounding box, rotated so the
+/// outer eye corners (33, 263) are level, a square 1.5 times the box's longer side. It depends on the
+/// face alone, not on how well a detector boxed it. `None` without a full mesh.
+pub fn roi_from_landmarks(landmarks: &[Point3]) -> Option<RotatedRect> {
+    if landmarks.len() != MESH_POINTS {
+        return None;
+    }
+    let (mut min_x, mut min_y) = (f32::INFINITY, f32::INFINITY);
+    let (mut max_x, mut max_y) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for point in landmarks {
+        min_x = min_x.min(point.x);
+        min_y = min_y.min(point.y);
+        max_x = max_x.max(point.x);
+        max_y = max_y.max(point.y);
+    }
+    let side_px = ROI_SCALE * (max_x - min_x).max(max_y - min_y);
+    if !side_px.is_finite() || side_px < 1.0 {
+        return None;
+    }
+    let right = landmarks[mesh_index::RIGHT_EYE_OUTER];
+    let left = landmarks[mesh_index::LEFT_EYE_OUTER];
+    Some(RotatedRect {
+        center_x: f32::midpoint(min_x, max_x),
+        center_y: f32::midpoint(min_y, max_y),
+        width: side_px,
+        height: side_px,
+        angle_rad: (left.y - right.y).atan2(left.x - right.x),
+    })
+}
+
 /// The landmarks of one face in image pixels with the model's face-presence probability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeshOutput {
@@ -64,6 +95,21 @@ impl FaceMesher {
             model,
             crop: Vec::new(),
         })
+    }
+
+    /// A capture's mesh of `face`: run on the detection's ROI, then once more on the ROI of those
+    /// landmarks ([`roi_from_landmarks`]), so the measures do not move with the detector's box (the
+    /// same face boxed by the whole-image pass or by a tile read up to 1° apart in pitch).
+    pub fn run_refined(
+        &mut self,
+        img: &RgbImage,
+        face: &FaceDetection,
+    ) -> Result<MeshOutput, VisionError> {
+        let first = self.run(img, &roi_from_detection(face))?;
+        match roi_from_landmarks(&first.landmarks) {
+            Some(roi) => self.run(img, &roi),
+            None => Ok(first),
+        }
     }
 
     /// Runs the mesh on the ROI and returns the landmarks in image pixels.

@@ -56,6 +56,7 @@ pub use error::VisionError;
 pub use measures::roll_deg;
 pub use segmenter::{SIDE as SEGMENTATION_SIDE, Segmentation};
 
+use crate::core::checks::CheckThresholds;
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh, PersonMask};
 use crate::core::geometry::{Rect, SizePx};
 use detector::FaceDetector;
@@ -103,6 +104,9 @@ pub struct Vision {
     /// A second detector for the capture tiles searched beside other work (see `capture`); `None`
     /// only if its thread failed, and then the first detector searches them.
     tile_detector: Option<FaceDetector>,
+    /// A capture's tiles look for second faces down to this fraction of the primary face's box area
+    /// (the `multiple_faces` limit; see [`detector::capture_tiles`]).
+    second_face_area_ratio: f32,
     models_dir: PathBuf,
 }
 
@@ -114,8 +118,20 @@ impl Vision {
             mesher: FaceMesher::load(models_dir)?,
             segmenter: Some(Segmenter::load(models_dir)?),
             tile_detector: Some(FaceDetector::load(models_dir)?),
+            second_face_area_ratio: CheckThresholds::default().max_second_face_area_ratio,
             models_dir: models_dir.to_path_buf(),
         })
+    }
+
+    /// Sets the smallest second face a capture is searched for, as a fraction of the primary face's
+    /// box area: the `multiple_faces` limit the checks will apply (the default is the default limit).
+    /// Smaller second faces may go unreported; they could not fail the check.
+    pub fn set_second_face_area_ratio(&mut self, ratio: f32) {
+        self.second_face_area_ratio = if ratio.is_finite() {
+            ratio.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
     }
 
     /// Loads the models from the first directory that holds all three: `<exe dir>/assets/models`,
@@ -149,7 +165,13 @@ impl Vision {
         mode: AnalyzeMode,
     ) -> Result<FaceAnalysis, VisionError> {
         check_dimensions(img.width(), img.height())?;
-        analyze_faces(&mut self.detector, &mut self.mesher, img, mode)
+        analyze_faces(
+            &mut self.detector,
+            &mut self.mesher,
+            img,
+            mode,
+            self.second_face_area_ratio,
+        )
     }
 
     /// [`Vision::analyze`] and [`Vision::segment`] of one image at once, on two threads: the
@@ -169,14 +191,16 @@ impl Vision {
             detector,
             mesher,
             segmenter,
+            second_face_area_ratio,
             ..
         } = self;
+        let second_face_area_ratio = *second_face_area_ratio;
         let segmenter = segmenter.as_mut().ok_or_else(segmenter_lost)?;
         std::thread::scope(|scope| {
             let segmenting = std::thread::Builder::new()
                 .name(SEGMENT_THREAD_NAME.to_owned())
                 .spawn_scoped(scope, || segmenter.segment(img));
-            let analysis = analyze_faces(detector, mesher, img, mode);
+            let analysis = analyze_faces(detector, mesher, img, mode, second_face_area_ratio);
             let segmentation = match segmenting {
                 Ok(handle) => handle.join().unwrap_or_else(|_| {
                     Err(VisionError::Inference {
@@ -261,15 +285,20 @@ fn segmenter_lost() -> VisionError {
 }
 
 /// Faces and mesh of `img` with the detector and mesher borrowed separately (so the segmenter can
-/// run beside them).
+/// run beside them). A capture is analysed as [`Vision::analyze_capture_and`] analyses it, on this
+/// thread alone: the same faces, primary face and mesh.
 fn analyze_faces(
     detector: &mut FaceDetector,
     mesher: &mut FaceMesher,
     img: &RgbImage,
     mode: AnalyzeMode,
+    second_face_area_ratio: f32,
 ) -> Result<FaceAnalysis, VisionError> {
+    if mode == AnalyzeMode::Capture {
+        return capture::analyze_alone(detector, mesher, img, second_face_area_ratio);
+    }
     let image_size = SizePx::new(img.width(), img.height());
-    let faces = detector.detect(img, mode)?;
+    let faces = detector::merge(detector.detect_whole(img, mode)?);
     let Some(primary) = primary_face(&faces, image_size) else {
         return Ok(FaceAnalysis::empty(image_size));
     };
