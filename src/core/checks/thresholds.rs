@@ -21,10 +21,10 @@ pub struct CheckThresholds {
     /// the mesh-based estimate scatters by ±5° on the frontal good fixtures (photo-specs.md §5a, §8).
     pub max_yaw_deg: f32,
     /// Largest head pitch, degrees. ISO/IEC 19794-5 says ±5° and issue 4 proposed 10°; 12° because the
-    /// mesh reads the good fixture London 140 (chin slightly raised, labelled compliant) at 11.3°. The
-    /// bad fixtures between 10° and 12° (head-down interfaces_002 at 10.2°, 099, NASA, codait_bryan) are
-    /// rejected for their other defects either way; looking-up interfaces_055 reads 26.7° (README
-    /// "Evaluation"). A profile can set a stricter limit.
+    /// mesh reads the good fixture London 140 (chin slightly raised, labelled compliant) at 11.6°. The
+    /// bad fixtures between 10° and 12° (codait_bryan, interfaces_032, NASA, codait_luciano, 099) are
+    /// rejected for their other defects either way; head-down interfaces_002 reads 14.0°, looking-up
+    /// interfaces_055 31.1° (README "Evaluation"). A profile can set a stricter limit.
     pub max_pitch_deg: f32,
     /// Lowest detector score for a face to count at all. MediaPipe keeps detections scoring ≥ 0.5
     /// (models/MODELS.md).
