@@ -1,8 +1,7 @@
 //! The capture's tiled search for second faces, with tiles sized from the primary face: a second
 //! person whose face is just over the `multiple_faces` limit (area 0.12 and 0.15 of the student's,
-//! limit 0.1)
-//! is found wherever they stand in a 1280x720 capture framed as the pose guide frames a student,
-//! although the whole-image pass alone cannot see a face that small.
+//! limit 0.1) is found wherever they stand in a 1280x720 capture framed as the pose guide frames a
+//! student, although the whole-image pass alone nearly always misses a face that small.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
 
@@ -24,8 +23,9 @@ fn load(name: &str) -> RgbImage {
     vision::load_image(&path).unwrap_or_else(|error| panic!("{name}: {error}"))
 }
 
+/// The one face of the whole-image pass (its box does not depend on how the tiles are laid out).
 fn only_face(vision: &mut Vision, img: &RgbImage) -> FaceDetection {
-    let analysis = vision.analyze(img, AnalyzeMode::Capture).unwrap();
+    let analysis = vision.analyze(img, AnalyzeMode::Frame).unwrap();
     assert_eq!(analysis.faces.len(), 1, "{:?}", analysis.faces);
     analysis.faces[0].clone()
 }
@@ -85,6 +85,8 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
     let other_face = only_face(&mut vision, &other);
     let spec = builtin_profiles().remove(0);
     let thresholds = CheckThresholds::default();
+    // Cases where the whole-image pass alone misses the second head: there only the tiles find it.
+    let mut only_the_tiles_saw_it = 0;
     for area_ratio in SECOND_FACE_AREA_RATIOS {
         assert!(area_ratio > thresholds.max_second_face_area_ratio);
         let head = small_head(&other, &other_face, area_ratio * student_face.bbox.area());
@@ -94,11 +96,9 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
             imageops::overlay(&mut capture, &head, x, y);
             let at = format!("area {area_ratio}, head at ({x}, {y})");
             let frame = vision.analyze(&capture, AnalyzeMode::Frame).unwrap();
-            assert_eq!(
-                frame.faces.len(),
-                1,
-                "{at}: the whole pass alone sees only the student"
-            );
+            if frame.faces.len() == 1 {
+                only_the_tiles_saw_it += 1;
+            }
 
             let alone = vision.analyze(&capture, AnalyzeMode::Capture).unwrap();
             let seen = vision
@@ -122,4 +122,9 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
             }
         }
     }
+    assert!(
+        only_the_tiles_saw_it >= 8,
+        "the whole-image pass saw the second head in {} of 10 cases",
+        10 - only_the_tiles_saw_it
+    );
 }
