@@ -217,12 +217,12 @@ impl<'a> MaskView<'a> {
 
     /// The mask column [`MaskView::alpha`] reads for image x (`None` left of the image, where alpha is 0).
     pub fn column_of(&self, x: f32) -> Option<u32> {
-        (x >= 0.0).then(|| (x * self.mask_per_image_x) as u32)
+        (x >= 0.0).then_some((x * self.mask_per_image_x) as u32)
     }
 
     /// The mask row [`MaskView::alpha`] reads for image y (`None` above the image, where alpha is 0).
     pub fn row_of(&self, y: f32) -> Option<u32> {
-        (y >= 0.0).then(|| (y * self.mask_per_image_y) as u32)
+        (y >= 0.0).then_some((y * self.mask_per_image_y) as u32)
     }
 
     /// [`MaskView::alpha`] at a column and row from [`MaskView::column_of`] and [`MaskView::row_of`]:
