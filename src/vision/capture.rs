@@ -38,7 +38,7 @@ use super::{
     AnalyzeMode, ImageVision, SEGMENT_THREAD_NAME, Vision, VisionError, measures, primary_face,
 };
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh};
-use crate::core::geometry::SizePx;
+use crate::core::geometry::{Rect, SizePx};
 
 /// How a capture's tiled search for small second faces is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,10 +209,7 @@ impl Vision {
             self.segmenter = Some(segmenter);
             let (whole, segmentation) = (whole?, segmentation?);
             let settled = whole.faces.len() == 1;
-            let whole_faces = WholeFaces {
-                raw: whole.raw,
-                faces: whole.faces.clone(),
-            };
+            let whole_faces = WholeFaces::new(whole.raw, &whole.faces);
             if settled && search == TileSearch::OnlyToFindThePrimary {
                 queue.close();
             }
@@ -302,10 +299,21 @@ fn whole_pass(
     })
 }
 
-/// The whole-image pass's detections, raw (to merge with the tiles') and merged.
+/// The whole-image pass's raw detections (to merge with the tiles') and the box of its face when it
+/// found exactly one (that face's mesh is taken before the tiles are searched).
 struct WholeFaces {
     raw: Vec<RawDetection>,
-    faces: Vec<FaceDetection>,
+    meshed: Option<Rect>,
+}
+
+impl WholeFaces {
+    fn new(raw: Vec<RawDetection>, faces: &[FaceDetection]) -> Self {
+        let meshed = match faces {
+            [only] => Some(only.bbox),
+            _ => None,
+        };
+        Self { raw, meshed }
+    }
 }
 
 /// Every face of a capture and the primary one, once the tiles are searched.
@@ -321,9 +329,9 @@ struct Settled {
 fn settle(whole: &WholeFaces, mut found: Vec<TileFound>, image_size: SizePx) -> Settled {
     found.sort_by_key(|(index, _)| *index);
     let faces = detector::merge(with_tiles(whole.raw.clone(), found));
-    let primary = match whole.faces.as_slice() {
-        [meshed] => best_overlap(&faces, meshed.bbox).or_else(|| primary_face(&faces, image_size)),
-        _ => primary_face(&faces, image_size),
+    let primary = match whole.meshed {
+        Some(bbox) => best_overlap(&faces, bbox).or_else(|| primary_face(&faces, image_size)),
+        None => primary_face(&faces, image_size),
     };
     Settled { faces, primary }
 }
@@ -342,14 +350,10 @@ pub(super) fn analyze_alone(
         queue.publish_for(img, faces, second_face_area_ratio);
     })?;
     let found = queue.drain(detector, img)?;
-    let whole_mesh = whole.mesh;
-    let whole_faces = WholeFaces {
-        raw: whole.raw,
-        faces: whole.faces,
-    };
+    let whole_faces = WholeFaces::new(whole.raw, &whole.faces);
     let settled = settle(&whole_faces, found, image_size);
-    let mesh = if whole_faces.faces.len() == 1 {
-        whole_mesh
+    let mesh = if whole_faces.meshed.is_some() {
+        whole.mesh
     } else {
         match settled.primary {
             Some(index) => {
@@ -374,7 +378,7 @@ fn with_tiles(mut raw: Vec<RawDetection>, found: Vec<TileFound>) -> Vec<RawDetec
 }
 
 /// The face whose box overlaps `bbox` most, if any does.
-fn best_overlap(faces: &[FaceDetection], bbox: crate::core::geometry::Rect) -> Option<usize> {
+fn best_overlap(faces: &[FaceDetection], bbox: Rect) -> Option<usize> {
     faces
         .iter()
         .enumerate()
