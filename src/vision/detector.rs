@@ -154,11 +154,12 @@ pub fn merge(found: Vec<RawDetection>) -> Vec<FaceDetection> {
 
 /// The tiles a capture is searched on once its whole-image pass found `whole`. A second face only
 /// matters when its box area is at least `second_face_area_ratio` of the primary face's (the
-/// `multiple_faces` limit); smaller faces cannot fail the check and cannot become the primary face
-/// (a face's weight is at most halved by its distance from the centre). So when the whole pass found
-/// exactly one face, the tiles grow until that smallest face fills [`TILE_FACE_FRACTION`] of one,
-/// never smaller than [`TILE_FRACTION_OF_SHORT_SIDE`] of the short side and never larger than the image's short side. With no face or several
-/// (the primary face may be among the tiles' finds), the tiles are that fraction of the short side.
+/// `multiple_faces` limit): a smaller one cannot fail the check, and when the whole pass found exactly
+/// one face, that face stays the primary face (see `capture`). So with exactly one face the tiles
+/// grow until the smallest face that matters fills `TILE_FACE_FRACTION` of one, never smaller than
+/// `TILE_FRACTION_OF_SHORT_SIDE` of the short side and never larger than the short side. With no face
+/// or several (the primary face may be among the tiles' finds), they are that fraction of the short
+/// side.
 pub fn capture_tiles(
     width: f64,
     height: f64,
