@@ -254,13 +254,8 @@ impl Vision {
                 }
                 (None, Some(run)) => {
                     let settled = settle(&whole_faces, found, image_size);
-                    seen.analysis.mesh = match settled.primary {
-                        Some(index) => {
-                            let output = self.mesher.run_refined(img, &settled.faces[index])?;
-                            measures::face_mesh(output.landmarks, output.presence)
-                        }
-                        None => None,
-                    };
+                    seen.analysis.mesh =
+                        capture_mesh(&mut self.mesher, img, &settled.faces, settled.primary)?;
                     seen.analysis.primary = settled.primary;
                     seen.analysis.faces = settled.faces;
                     run(self, &seen)
@@ -284,13 +279,7 @@ fn whole_pass(
     let faces = detector::merge(raw.clone());
     found(&faces);
     let primary = primary_face(&faces, SizePx::new(img.width(), img.height()));
-    let mesh = match primary {
-        Some(index) => {
-            let output = mesher.run_refined(img, &faces[index])?;
-            measures::face_mesh(output.landmarks, output.presence)
-        }
-        None => None,
-    };
+    let mesh = capture_mesh(mesher, img, &faces, primary)?;
     Ok(WholePass {
         raw,
         faces,
@@ -355,13 +344,7 @@ pub(super) fn analyze_alone(
     let mesh = if whole_faces.meshed.is_some() {
         whole.mesh
     } else {
-        match settled.primary {
-            Some(index) => {
-                let output = mesher.run_refined(img, &settled.faces[index])?;
-                measures::face_mesh(output.landmarks, output.presence)
-            }
-            None => None,
-        }
+        capture_mesh(mesher, img, &settled.faces, settled.primary)?
     };
     Ok(FaceAnalysis {
         image_size,
@@ -369,6 +352,20 @@ pub(super) fn analyze_alone(
         primary: settled.primary,
         mesh,
     })
+}
+
+/// The mesh measures of `faces[primary]` ([`FaceMesher::run_refined`]), if there is such a face.
+fn capture_mesh(
+    mesher: &mut FaceMesher,
+    img: &RgbImage,
+    faces: &[FaceDetection],
+    primary: Option<usize>,
+) -> Result<Option<FaceMesh>, VisionError> {
+    let Some(face) = primary.and_then(|index| faces.get(index)) else {
+        return Ok(None);
+    };
+    let output = mesher.run_refined(img, face)?;
+    Ok(measures::face_mesh(output.landmarks, output.presence))
 }
 
 /// The whole pass's detections followed by the tiles' in tile order.

@@ -29,12 +29,30 @@ pub fn roi_from_detection(detection: &FaceDetection) -> RotatedRect {
     let left = detection.keypoints.left_eye;
     let center = detection.bbox.center();
     let side_px = ROI_SCALE * detection.bbox.width.max(detection.bbox.height);
+    eyes_level_square(
+        center.x,
+        center.y,
+        side_px,
+        (right.x, right.y),
+        (left.x, left.y),
+    )
+}
+
+/// A square of `side_px` around the centre, turned so the line from the right to the left eye point
+/// is level.
+fn eyes_level_square(
+    center_x: f32,
+    center_y: f32,
+    side_px: f32,
+    right: (f32, f32),
+    left: (f32, f32),
+) -> RotatedRect {
     RotatedRect {
-        center_x: center.x,
-        center_y: center.y,
+        center_x,
+        center_y,
         width: side_px,
         height: side_px,
-        angle_rad: (left.y - right.y).atan2(left.x - right.x),
+        angle_rad: (left.1 - right.1).atan2(left.0 - right.0),
     }
 }
 
@@ -60,13 +78,13 @@ pub fn roi_from_landmarks(landmarks: &[Point3]) -> Option<RotatedRect> {
     }
     let right = landmarks[mesh_index::RIGHT_EYE_OUTER];
     let left = landmarks[mesh_index::LEFT_EYE_OUTER];
-    Some(RotatedRect {
-        center_x: f32::midpoint(min_x, max_x),
-        center_y: f32::midpoint(min_y, max_y),
-        width: side_px,
-        height: side_px,
-        angle_rad: (left.y - right.y).atan2(left.x - right.x),
-    })
+    Some(eyes_level_square(
+        f32::midpoint(min_x, max_x),
+        f32::midpoint(min_y, max_y),
+        side_px,
+        (right.x, right.y),
+        (left.x, left.y),
+    ))
 }
 
 /// The landmarks of one face in image pixels with the model's face-presence probability.
