@@ -3,10 +3,16 @@
 //! resolution to find the local linear model `alpha = a . rgb + b` that makes a coarse mask follow
 //! the colour edges of the photo (He & Sun, "Fast Guided Filter", 2015). No model, no image type.
 
+use super::split;
+
 /// Working planes of the filter, kept between calls so no allocation happens per frame. After
 /// [`GuidedScratch::prepare`] it also holds what depends only on the guide (its window means and the
 /// inverse of each window's regularised colour covariance), so filtering several masks with one
 /// guide ([`GuidedScratch::coefficients`]) costs eight box means each instead of seventeen.
+///
+/// On a grid of at least [`split::MIN_SPLIT_PIXELS`] the independent box means are shared between
+/// this thread and a helper, and the per-pixel loops are cut into two halves (see [`split`]); every
+/// value is computed by the same arithmetic as on one thread, so the result is bit-identical.
 #[derive(Debug, Default)]
 pub struct GuidedScratch {
     /// Size and window of the prepared guide; `None` until [`GuidedScratch::prepare`] ran.
@@ -20,10 +26,35 @@ pub struct GuidedScratch {
     inverse: [Vec<f32>; 6],
     /// Box means of p, r*p, g*p, b*p for the mask being filtered.
     mean_p: [Vec<f32>; 4],
-    products: Vec<f32>,
-    boxes: BoxScratch,
+    /// Buffers of the box means: one set for this thread, one for the helper.
+    lanes: [Lane; 2],
     /// Per pixel coefficients before their own box mean: `a_r`, `a_g`, `a_b`, `b`.
     coefficients: [Vec<f32>; 4],
+    /// The same after their box mean.
+    smoothed: [Vec<f32>; 4],
+    /// Keeps all the work on the calling thread (tests compare both ways).
+    one_thread: bool,
+}
+
+/// The buffers one thread needs for a box mean.
+#[derive(Debug, Default)]
+struct Lane {
+    products: Vec<f32>,
+    boxes: BoxScratch,
+}
+
+impl Lane {
+    /// The box mean of `value(pixel)` around every pixel, into `dst`.
+    fn mean_of(
+        &mut self,
+        (width, height, radius): (usize, usize, usize),
+        value: impl Fn(usize) -> f32,
+        dst: &mut Vec<f32>,
+    ) {
+        self.products.clear();
+        self.products.extend((0..width * height).map(value));
+        box_mean_into(&self.products, width, height, radius, &mut self.boxes, dst);
+    }
 }
 
 impl GuidedScratch {
@@ -37,51 +68,60 @@ impl GuidedScratch {
         if pixels == 0 || rgb.len() < pixels * 3 {
             return;
         }
+        let split = !self.one_thread && pixels >= split::MIN_SPLIT_PIXELS;
+        let dims = (width, height, radius);
         self.rgb.clear();
         self.rgb.extend_from_slice(&rgb[..pixels * 3]);
+        let rgb = &self.rgb;
         let channel = |index: usize, pixel: usize| rgb[pixel * 3 + index];
-        for index in 0..3 {
-            mean_of(
-                &mut self.products,
-                &mut self.boxes,
-                (width, height, radius),
-                |p| channel(index, p),
-                &mut self.mean_i[index],
-            );
-        }
-        // The six second moments, box-averaged, become the covariance and then its inverse in place.
-        for (plane, (first, second)) in [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-            .into_iter()
-            .enumerate()
-        {
-            mean_of(
-                &mut self.products,
-                &mut self.boxes,
-                (width, height, radius),
-                |p| channel(first, p) * channel(second, p),
-                &mut self.inverse[plane],
-            );
-        }
+        let moment = |lane: &mut Lane, (first, second): (usize, usize), dst: &mut Vec<f32>| {
+            lane.mean_of(dims, |p| channel(first, p) * channel(second, p), dst);
+        };
+        // The three colour means and six second moments, box-averaged: four planes here, five on
+        // the helper. The moments become the covariance and then its inverse in place.
+        let [lane_a, lane_b] = &mut self.lanes;
         let [i00, i01, i02, i11, i12, i22] = &mut self.inverse;
+        let means = &mut self.mean_i;
+        split::both(
+            split,
+            || {
+                for (index, dst) in means.iter_mut().enumerate() {
+                    lane_a.mean_of(dims, |p| channel(index, p), dst);
+                }
+                moment(lane_a, (0, 0), i00);
+            },
+            || {
+                moment(lane_b, (0, 1), i01);
+                moment(lane_b, (0, 2), i02);
+                moment(lane_b, (1, 1), i11);
+                moment(lane_b, (1, 2), i12);
+                moment(lane_b, (2, 2), i22);
+            },
+        );
         let [m0, m1, m2] = &self.mean_i;
-        for pixel in 0..pixels {
-            let mean = [m0[pixel], m1[pixel], m2[pixel]];
-            let sigma = [
-                i00[pixel] - mean[0] * mean[0] + eps,
-                i01[pixel] - mean[0] * mean[1],
-                i02[pixel] - mean[0] * mean[2],
-                i11[pixel] - mean[1] * mean[1] + eps,
-                i12[pixel] - mean[1] * mean[2],
-                i22[pixel] - mean[2] * mean[2] + eps,
-            ];
-            let inverse = invert_symmetric3(sigma);
-            i00[pixel] = inverse[0];
-            i01[pixel] = inverse[1];
-            i02[pixel] = inverse[2];
-            i11[pixel] = inverse[3];
-            i12[pixel] = inverse[4];
-            i22[pixel] = inverse[5];
-        }
+        let planes = [i00, i01, i02, i11, i12, i22].map(|plane| &mut plane[..pixels]);
+        let half = if split { pixels / 2 } else { pixels };
+        split::halves(planes, half, |start, [i00, i01, i02, i11, i12, i22]| {
+            for (offset, i00) in i00.iter_mut().enumerate() {
+                let pixel = start + offset;
+                let mean = [m0[pixel], m1[pixel], m2[pixel]];
+                let sigma = [
+                    *i00 - mean[0] * mean[0] + eps,
+                    i01[offset] - mean[0] * mean[1],
+                    i02[offset] - mean[0] * mean[2],
+                    i11[offset] - mean[1] * mean[1] + eps,
+                    i12[offset] - mean[1] * mean[2],
+                    i22[offset] - mean[2] * mean[2] + eps,
+                ];
+                let inverse = invert_symmetric3(sigma);
+                *i00 = inverse[0];
+                i01[offset] = inverse[1];
+                i02[offset] = inverse[2];
+                i11[offset] = inverse[3];
+                i12[offset] = inverse[4];
+                i22[offset] = inverse[5];
+            }
+        });
         self.prepared = Some((width, height, radius));
     }
 
@@ -98,65 +138,78 @@ impl GuidedScratch {
         if mask.len() < pixels {
             return;
         }
+        let split = !self.one_thread && pixels >= split::MIN_SPLIT_PIXELS;
+        let dims = (width, height, radius);
         let rgb = &self.rgb;
-        mean_of(
-            &mut self.products,
-            &mut self.boxes,
-            (width, height, radius),
-            |p| mask[p],
-            &mut self.mean_p[0],
+        let [lane_a, lane_b] = &mut self.lanes;
+        let [p, rp, gp, bp] = &mut self.mean_p;
+        split::both(
+            split,
+            || {
+                lane_a.mean_of(dims, |pixel| mask[pixel], p);
+                lane_a.mean_of(dims, |pixel| rgb[pixel * 3] * mask[pixel], rp);
+            },
+            || {
+                lane_b.mean_of(dims, |pixel| rgb[pixel * 3 + 1] * mask[pixel], gp);
+                lane_b.mean_of(dims, |pixel| rgb[pixel * 3 + 2] * mask[pixel], bp);
+            },
         );
-        for index in 0..3 {
-            mean_of(
-                &mut self.products,
-                &mut self.boxes,
-                (width, height, radius),
-                |p| rgb[p * 3 + index] * mask[p],
-                &mut self.mean_p[index + 1],
-            );
-        }
         for plane in &mut self.coefficients {
             plane.resize(pixels, 0.0);
         }
         let [m0, m1, m2] = &self.mean_i;
         let [p, rp, gp, bp] = &self.mean_p;
         let [i00, i01, i02, i11, i12, i22] = &self.inverse;
-        let [a_r, a_g, a_b, b] = &mut self.coefficients;
-        for pixel in 0..pixels {
-            let mean_p = p[pixel];
-            let mean_i = [m0[pixel], m1[pixel], m2[pixel]];
-            let cov = [
-                rp[pixel] - mean_i[0] * mean_p,
-                gp[pixel] - mean_i[1] * mean_p,
-                bp[pixel] - mean_i[2] * mean_p,
-            ];
-            let (s00, s01, s02) = (i00[pixel], i01[pixel], i02[pixel]);
-            let (s11, s12, s22) = (i11[pixel], i12[pixel], i22[pixel]);
-            let a = [
-                s00 * cov[0] + s01 * cov[1] + s02 * cov[2],
-                s01 * cov[0] + s11 * cov[1] + s12 * cov[2],
-                s02 * cov[0] + s12 * cov[1] + s22 * cov[2],
-            ];
-            a_r[pixel] = a[0];
-            a_g[pixel] = a[1];
-            a_b[pixel] = a[2];
-            b[pixel] = mean_p - a[0] * mean_i[0] - a[1] * mean_i[1] - a[2] * mean_i[2];
-        }
-        // Each pixel is covered by many windows: average their models (eq. 8).
-        out.resize(pixels, [0.0; 4]);
-        for (index, plane) in self.coefficients.iter().enumerate() {
-            box_mean_into(
-                plane,
-                width,
-                height,
-                radius,
-                &mut self.boxes,
-                &mut self.products,
-            );
-            for (coefficient, &value) in out.iter_mut().zip(&self.products) {
-                coefficient[index] = value;
+        let planes = self.coefficients.each_mut().map(|plane| &mut plane[..]);
+        let half = if split { pixels / 2 } else { pixels };
+        split::halves(planes, half, |start, [a_r, a_g, a_b, b]| {
+            for (offset, a_r) in a_r.iter_mut().enumerate() {
+                let pixel = start + offset;
+                let mean_p = p[pixel];
+                let mean_i = [m0[pixel], m1[pixel], m2[pixel]];
+                let cov = [
+                    rp[pixel] - mean_i[0] * mean_p,
+                    gp[pixel] - mean_i[1] * mean_p,
+                    bp[pixel] - mean_i[2] * mean_p,
+                ];
+                let (s00, s01, s02) = (i00[pixel], i01[pixel], i02[pixel]);
+                let (s11, s12, s22) = (i11[pixel], i12[pixel], i22[pixel]);
+                let a = [
+                    s00 * cov[0] + s01 * cov[1] + s02 * cov[2],
+                    s01 * cov[0] + s11 * cov[1] + s12 * cov[2],
+                    s02 * cov[0] + s12 * cov[1] + s22 * cov[2],
+                ];
+                *a_r = a[0];
+                a_g[offset] = a[1];
+                a_b[offset] = a[2];
+                b[offset] = mean_p - a[0] * mean_i[0] - a[1] * mean_i[1] - a[2] * mean_i[2];
             }
-        }
+        });
+        // Each pixel is covered by many windows: average their models (eq. 8).
+        let [c0, c1, c2, c3] = &self.coefficients;
+        let [s0, s1, s2, s3] = &mut self.smoothed;
+        let smooth = |lane: &mut Lane, plane: &[f32], dst: &mut Vec<f32>| {
+            box_mean_into(plane, width, height, radius, &mut lane.boxes, dst);
+        };
+        split::both(
+            split,
+            || {
+                smooth(lane_a, c0, s0);
+                smooth(lane_a, c1, s1);
+            },
+            || {
+                smooth(lane_b, c2, s2);
+                smooth(lane_b, c3, s3);
+            },
+        );
+        let [s0, s1, s2, s3] = &self.smoothed;
+        out.extend(
+            s0.iter()
+                .zip(s1)
+                .zip(s2)
+                .zip(s3)
+                .map(|(((&a_r, &a_g), &a_b), &b)| [a_r, a_g, a_b, b]),
+        );
     }
 }
 
@@ -170,19 +223,6 @@ pub fn steepen(probability: f32, contrast: f32) -> f32 {
 /// background pixels next to the person (the grey halo of a composite) and the matching dip inside.
 pub fn stretch(value: f32, low: f32, high: f32) -> f32 {
     ((value - low) / (high - low)).clamp(0.0, 1.0)
-}
-
-/// The box mean of `value(pixel)` around every pixel, into `dst` (`products` holds the values).
-fn mean_of(
-    products: &mut Vec<f32>,
-    boxes: &mut BoxScratch,
-    (width, height, radius): (usize, usize, usize),
-    value: impl Fn(usize) -> f32,
-    dst: &mut Vec<f32>,
-) {
-    products.clear();
-    products.extend((0..width * height).map(value));
-    box_mean_into(products, width, height, radius, boxes, dst);
 }
 
 /// The inverse of a symmetric positive definite 3x3 matrix given as its upper triangle
@@ -392,6 +432,30 @@ mod tests {
         assert!(out.is_empty());
         GuidedScratch::default().coefficients(&truth, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn sharing_the_work_with_a_helper_thread_gives_the_same_bits() {
+        // Above the split threshold, so the box means and pixel loops are shared by two threads.
+        let size = 232;
+        assert!(size * size >= split::MIN_SPLIT_PIXELS);
+        let (rgb, _, coarse) = blob_scene(size);
+        let mut shared = GuidedScratch::default();
+        let mut alone = GuidedScratch {
+            one_thread: true,
+            ..GuidedScratch::default()
+        };
+        shared.prepare(&rgb, size, size, 9, 1e-3);
+        alone.prepare(&rgb, size, size, 9, 1e-3);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        shared.coefficients(&coarse, &mut a);
+        alone.coefficients(&coarse, &mut b);
+        assert_eq!(a.len(), size * size);
+        let bits =
+            |c: &[[f32; 4]]| -> Vec<[u32; 4]> { c.iter().map(|v| v.map(f32::to_bits)).collect() };
+        assert_eq!(bits(&a), bits(&b));
+        // The coefficients are not trivially zero: the blob's edge gives a colour model.
+        assert!(a.iter().any(|c| c[0].abs() > 0.1));
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod measures;
 mod mesh;
 mod model;
 mod segmenter;
+mod split;
 mod upsample;
 
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ use super::VisionError;
 use super::guided::{self, GuidedScratch};
 use super::imaging::{self, Border, IndexMap, Region, Resampler, RotatedRect};
 use super::model::OnnxModel;
+use super::split;
 use super::upsample::{self, Grid, Upsampler};
 use crate::core::face::PersonMask;
 use crate::core::geometry::{Rect, SizePx};
@@ -118,7 +119,11 @@ impl Segmentation {
 pub struct Segmenter {
     model: OnnxModel,
     resampler: Resampler,
+    /// Renders the full-size guide on the helper thread while `resampler` renders the small one.
+    resampler_full: Resampler,
     upsampler: Upsampler,
+    /// Evaluates the lower half of the output rows on the helper thread.
+    upsampler_lower: Upsampler,
     rgb: Vec<u8>,
     guide_small: Vec<u8>,
     guide_small_f32: Vec<f32>,
@@ -140,7 +145,9 @@ impl Segmenter {
         Ok(Self {
             model,
             resampler: Resampler::default(),
+            resampler_full: Resampler::default(),
             upsampler: Upsampler::default(),
+            upsampler_lower: Upsampler::default(),
             rgb: Vec::new(),
             guide_small: Vec::new(),
             guide_small_f32: Vec::new(),
@@ -204,15 +211,46 @@ impl Segmenter {
             .min(1.0);
         let small_w = ((out_w as f32 * grid_scale).round() as u32).max(1);
         let small_h = ((out_h as f32 * grid_scale).round() as u32).max(1);
-        self.coarse_mask(segmentation, region, small_w, small_h);
-        self.resampler.render_region(
-            img,
-            region,
-            small_w,
-            small_h,
-            Border::Replicate,
-            &mut self.guide_small,
-        )?;
+        // Exactly the whole image at its own size: the photo itself is the guide.
+        let whole = is_whole_image(img, region, out_size);
+        let split = out_size.pixels() >= split::MIN_SPLIT_PIXELS as u64;
+        // The coarse prior and the small guide here; the full-size guide on the helper.
+        let mut rendered_small = Ok(());
+        let mut rendered_full = Ok(());
+        split::both(
+            split,
+            || {
+                coarse_mask(
+                    segmentation,
+                    region,
+                    (small_w, small_h),
+                    &mut self.mask_small,
+                    &mut self.coarse_small,
+                );
+                rendered_small = self.resampler.render_region(
+                    img,
+                    region,
+                    small_w,
+                    small_h,
+                    Border::Replicate,
+                    &mut self.guide_small,
+                );
+            },
+            || {
+                if !whole {
+                    rendered_full = self.resampler_full.render_region(
+                        img,
+                        region,
+                        out_size.width,
+                        out_size.height,
+                        Border::Replicate,
+                        &mut self.guide_full,
+                    );
+                }
+            },
+        );
+        rendered_small?;
+        rendered_full?;
         self.guide_small_f32.clear();
         self.guide_small_f32
             .extend(self.guide_small.iter().map(|&v| f32::from(v) / 255.0));
@@ -221,18 +259,9 @@ impl Segmenter {
             (small_w as f32 / crop.width) * (segmentation.image_size.width as f32 / SIDE as f32);
         let radius = (GUIDE_RADIUS_SEG_PX * seg_px_in_small).round().max(1.0) as usize;
         self.solve_grid((small_w, small_h), radius);
-        let guide: &[u8] = if is_whole_image(img, region, out_size) {
-            // Exactly the whole image at its own size: the photo itself is the guide.
+        let guide: &[u8] = if whole {
             img.as_raw()
         } else {
-            self.resampler.render_region(
-                img,
-                region,
-                out_size.width,
-                out_size.height,
-                Border::Replicate,
-                &mut self.guide_full,
-            )?;
             &self.guide_full
         };
         let cells = grid_cells(&self.coefficients_small, &self.coarse_small, &mut self.grid);
@@ -241,7 +270,8 @@ impl Segmenter {
             height: small_h as usize,
             cells,
         };
-        evaluate_alpha(&mut self.upsampler, grid, guide, out_size)
+        let upsamplers = (&mut self.upsampler, &mut self.upsampler_lower);
+        evaluate_alpha(upsamplers, grid, guide, out_size, split)
     }
 
     /// Runs the guided-filter passes on the coefficient grid, leaving the last pass's
@@ -265,28 +295,28 @@ impl Segmenter {
                 .coefficients(&self.mask_small, &mut self.coefficients_small);
         }
     }
+}
 
-    /// Samples the coarse probability at the centres of a `width` x `height` grid over `region`.
-    fn coarse_mask(
-        &mut self,
-        segmentation: &Segmentation,
-        region: Region,
-        width: u32,
-        height: u32,
-    ) {
-        self.mask_small.clear();
-        self.coarse_small.clear();
-        let step_x = region.width as f32 / width as f32;
-        let step_y = region.height as f32 / height as f32;
-        for row in 0..height {
-            let y = region.y as f32 + (row as f32 + 0.5) * step_y;
-            for col in 0..width {
-                let x = region.x as f32 + (col as f32 + 0.5) * step_x;
-                let probability = segmentation.probability_at(x, y);
-                self.coarse_small.push(probability);
-                self.mask_small
-                    .push(guided::steepen(probability, PRIOR_CONTRAST));
-            }
+/// Samples the coarse probability at the centres of a `width` x `height` grid over `region`, into
+/// `coarse`, and its steepened prior into `mask`.
+fn coarse_mask(
+    segmentation: &Segmentation,
+    region: Region,
+    (width, height): (u32, u32),
+    mask: &mut Vec<f32>,
+    coarse: &mut Vec<f32>,
+) {
+    mask.clear();
+    coarse.clear();
+    let step_x = region.width as f32 / width as f32;
+    let step_y = region.height as f32 / height as f32;
+    for row in 0..height {
+        let y = region.y as f32 + (row as f32 + 0.5) * step_y;
+        for col in 0..width {
+            let x = region.x as f32 + (col as f32 + 0.5) * step_x;
+            let probability = segmentation.probability_at(x, y);
+            coarse.push(probability);
+            mask.push(guided::steepen(probability, PRIOR_CONTRAST));
         }
     }
 }
@@ -318,31 +348,30 @@ fn grid_cells<'a>(
     cells
 }
 
-/// Upsamples the grid to `out_size` and evaluates every output pixel's alpha against `guide`.
+/// Upsamples the grid to `out_size` and evaluates every output pixel's alpha against `guide`; the
+/// lower half of the rows on the helper thread when `split`.
 fn evaluate_alpha(
-    upsampler: &mut Upsampler,
+    (upper, lower): (&mut Upsampler, &mut Upsampler),
     grid: Grid<'_>,
     guide: &[u8],
     out_size: SizePx,
+    split: bool,
 ) -> Result<PersonMask, VisionError> {
-    const TO_UNIT: f32 = 1.0 / 255.0;
     let out = (out_size.width as usize, out_size.height as usize);
-    let alpha = upsampler.evaluate(grid, guide, out, |cell, rgb| {
-        let rgb = [
-            f32::from(rgb[0]) * TO_UNIT,
-            f32::from(rgb[1]) * TO_UNIT,
-            f32::from(rgb[2]) * TO_UNIT,
-        ];
-        let model = [cell[0], cell[1], cell[2], cell[3]];
-        let refined = guided::stretch(apply(&model, &rgb), ALPHA_LOW, ALPHA_HIGH);
-        // The photo may take opacity away freely (that removes the halo) but add only a little
-        // where the segmenter saw background (that stops look-alike colours in a busy
-        // background from joining the person).
-        let ceiling = guided::steepen(cell[4], PRIOR_CONTRAST) + MAX_ALPHA_GAIN;
-        // Rounds (the value is not negative; the cast saturates) without a call to `roundf`.
-        (refined.min(ceiling) * 255.0 + 0.5) as u8
-    });
-    if alpha.len() != out.0 * out.1 {
+    let middle = if split { out.1 / 2 } else { out.1 };
+    let mut alpha = vec![0; out.0 * out.1];
+    let (top, bottom) = alpha.split_at_mut(middle * out.0);
+    let (mut top_ok, mut bottom_ok) = (false, true);
+    split::both(
+        split,
+        || top_ok = upper.evaluate_rows(grid, guide, out, 0..middle, alpha_of, top),
+        || {
+            if middle < out.1 {
+                bottom_ok = lower.evaluate_rows(grid, guide, out, middle..out.1, alpha_of, bottom);
+            }
+        },
+    );
+    if !(top_ok && bottom_ok) {
         return Err(VisionError::Resize {
             reason: "coefficient grid and guide image sizes disagree".to_owned(),
         });
@@ -352,6 +381,24 @@ fn evaluate_alpha(
         height: out_size.height,
         alpha,
     })
+}
+
+/// The refined alpha of one output pixel from its interpolated grid cell and its colour.
+fn alpha_of(cell: &[f32; upsample::CHANNELS], rgb: &[u8]) -> u8 {
+    const TO_UNIT: f32 = 1.0 / 255.0;
+    let rgb = [
+        f32::from(rgb[0]) * TO_UNIT,
+        f32::from(rgb[1]) * TO_UNIT,
+        f32::from(rgb[2]) * TO_UNIT,
+    ];
+    let model = [cell[0], cell[1], cell[2], cell[3]];
+    let refined = guided::stretch(apply(&model, &rgb), ALPHA_LOW, ALPHA_HIGH);
+    // The photo may take opacity away freely (that removes the halo) but add only a little where
+    // the segmenter saw background (that stops look-alike colours in a busy background from
+    // joining the person).
+    let ceiling = guided::steepen(cell[4], PRIOR_CONTRAST) + MAX_ALPHA_GAIN;
+    // Rounds (the value is not negative; the cast saturates) without a call to `roundf`.
+    (refined.min(ceiling) * 255.0 + 0.5) as u8
 }
 
 /// The guided filter's local linear model: `a . rgb + b`.

@@ -3,6 +3,8 @@
 //! full-resolution coefficient planes (tens of megabytes at 1350x1350) are never written. Pure
 //! arithmetic; no model, no image type.
 
+use std::ops::Range;
+
 /// Values carried per grid cell: the guided filter's `a_r, a_g, a_b, b` and the coarse mask.
 pub const CHANNELS: usize = 5;
 
@@ -52,6 +54,7 @@ impl Upsampler {
     /// For every output pixel, interpolates the grid bilinearly and calls `evaluate(cell, rgb)`
     /// with the pixel's colour from `guide_rgb` (interleaved, `out_width * out_height * 3`);
     /// returns the results row-major. Returns an empty vector if the sizes disagree.
+    #[cfg(test)]
     pub fn evaluate(
         &mut self,
         grid: Grid<'_>,
@@ -59,21 +62,49 @@ impl Upsampler {
         (out_width, out_height): (usize, usize),
         evaluate: impl Fn(&[f32; CHANNELS], &[u8]) -> u8,
     ) -> Vec<u8> {
+        let mut out = vec![0; out_width * out_height];
+        if self.evaluate_rows(
+            grid,
+            guide_rgb,
+            (out_width, out_height),
+            0..out_height,
+            evaluate,
+            &mut out,
+        ) {
+            out
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// [`Upsampler::evaluate`] for the output rows `rows` only, written into `out` (exactly those
+    /// rows, row-major): bands of one output can be evaluated on different threads, each with its
+    /// own upsampler, and give the same values. False (and `out` untouched) if the sizes disagree.
+    pub fn evaluate_rows(
+        &mut self,
+        grid: Grid<'_>,
+        guide_rgb: &[u8],
+        (out_width, out_height): (usize, usize),
+        rows: Range<usize>,
+        evaluate: impl Fn(&[f32; CHANNELS], &[u8]) -> u8,
+        out: &mut [u8],
+    ) -> bool {
         let pixels = out_width * out_height;
         if grid.width == 0
             || grid.height == 0
             || grid.cells.len() < grid.width * grid.height
             || guide_rgb.len() < pixels * 3
+            || rows.end > out_height
+            || out.len() != rows.len() * out_width
         {
-            return Vec::new();
+            return false;
         }
         self.columns.build(grid.width, out_width);
         self.rows.build(grid.height, out_height);
-        let mut out = Vec::with_capacity(pixels);
-        for y in 0..out_height {
+        for (y, out_row) in rows.zip(out.chunks_exact_mut(out_width.max(1))) {
             self.interpolate_row(grid, y);
             let guide_row = &guide_rgb[y * out_width * 3..(y + 1) * out_width * 3];
-            for (x, rgb) in guide_row.chunks_exact(3).enumerate() {
+            for (x, (rgb, out)) in guide_row.chunks_exact(3).zip(out_row).enumerate() {
                 let left = &self.row[self.columns.first[x]];
                 let right = &self.row[self.columns.second[x]];
                 let t = self.columns.weight[x];
@@ -81,10 +112,10 @@ impl Upsampler {
                 for channel in 0..CHANNELS {
                     cell[channel] = left[channel] + (right[channel] - left[channel]) * t;
                 }
-                out.push(evaluate(&cell, rgb));
+                *out = evaluate(&cell, rgb);
             }
         }
-        out
+        true
     }
 
     /// Fills `self.row` with grid row `y` of the output, interpolated between two grid rows.
@@ -138,6 +169,30 @@ mod tests {
             (cell[0] * f32::from(rgb[0]) + cell[4]).round() as u8
         });
         assert_eq!(out, vec![11, 201]);
+    }
+
+    #[test]
+    fn bands_evaluated_apart_equal_the_whole() {
+        let cells: Vec<[f32; CHANNELS]> = (0..12)
+            .map(|i| [i as f32 * 0.1, 0.0, 0.0, 0.0, 0.0])
+            .collect();
+        let grid = Grid {
+            width: 4,
+            height: 3,
+            cells: &cells,
+        };
+        let guide: Vec<u8> = (0..9 * 7 * 3).map(|v| (v % 251) as u8).collect();
+        let rule =
+            |cell: &[f32; CHANNELS], rgb: &[u8]| (cell[0] * 100.0 + f32::from(rgb[1]) * 0.3) as u8;
+        let whole = Upsampler::default().evaluate(grid, &guide, (9, 7), rule);
+        let mut banded = vec![0u8; 9 * 7];
+        let (top, bottom) = banded.split_at_mut(9 * 3);
+        assert!(Upsampler::default().evaluate_rows(grid, &guide, (9, 7), 0..3, rule, top));
+        assert!(Upsampler::default().evaluate_rows(grid, &guide, (9, 7), 3..7, rule, bottom));
+        assert_eq!(banded, whole);
+        // A band whose buffer does not match its rows is refused, not half written.
+        let mut short = vec![0u8; 9];
+        assert!(!Upsampler::default().evaluate_rows(grid, &guide, (9, 7), 3..7, rule, &mut short));
     }
 
     #[test]

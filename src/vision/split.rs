@@ -1,0 +1,118 @@
+//! Two-way fork-join for the image arithmetic of one capture: the second half of a job runs on a
+//! named scoped thread (the machine has two cores, and once the segmentation is done the pipeline
+//! thread is the critical path while the other core idles), the first half on the calling thread.
+//! Each half owns its output, so the result is bit-identical to running both halves in turn.
+//!
+//! Owns no state. When the thread cannot be started, both halves run here, one after the other.
+
+use std::sync::{Mutex, PoisonError};
+
+/// Name of the short-lived helper thread (visible in `top -H` and in profiles).
+pub const SPLIT_THREAD_NAME: &str = "idbooth-split";
+
+/// Work on fewer pixels than this is not split: starting a thread (tens of microseconds) would cost
+/// more than the half it saves.
+pub const MIN_SPLIT_PIXELS: usize = 40_000;
+
+/// Runs `first` here and `second` on a helper thread and returns both results. A panic in `second`
+/// is passed on to the caller, as it would be if both ran on this thread.
+pub fn join<A, B>(first: impl FnOnce() -> A, second: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    // The helper takes `second` from the slot; if no helper starts, it is still there to run here.
+    let slot = Mutex::new(Some(second));
+    let take = || slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(SPLIT_THREAD_NAME.to_owned())
+            .spawn_scoped(scope, || take().map(|second| second()));
+        let a = first();
+        let b = match spawned.map(std::thread::ScopedJoinHandle::join) {
+            Ok(Ok(Some(b))) => Some(b),
+            Ok(Err(payload)) => std::panic::resume_unwind(payload),
+            // No thread (the process is out of threads or memory): the work is done here.
+            Ok(Ok(None)) | Err(_) => None,
+        };
+        let b = b.or_else(|| take().map(|second| second()));
+        match b {
+            Some(b) => (a, b),
+            // The helper ran `second` or it is still in the slot: one of the two always holds.
+            None => unreachable!("the second half neither ran nor waited"),
+        }
+    })
+}
+
+/// Runs `first` and `second` (independent work on disjoint buffers) on two threads when `split`,
+/// else one after the other here.
+pub fn both(split: bool, first: impl FnOnce(), second: impl FnOnce() + Send) {
+    if split {
+        join(first, second);
+    } else {
+        first();
+        second();
+    }
+}
+
+/// Runs `work` on the halves `[0, split)` and `[split, len)` of equally long mutable slices: the first
+/// here, the second on a helper thread (see [`join`]). `split` is clamped to the shortest slice.
+pub fn halves<T: Send, const N: usize>(
+    slices: [&mut [T]; N],
+    split: usize,
+    work: impl Fn(usize, [&mut [T]; N]) + Sync,
+) {
+    let split = slices.iter().map(|s| s.len()).fold(split, usize::min);
+    let mut firsts: [&mut [T]; N] = std::array::from_fn(|_| Default::default());
+    let mut seconds: [&mut [T]; N] = std::array::from_fn(|_| Default::default());
+    for (index, slice) in slices.into_iter().enumerate() {
+        let (first, second) = slice.split_at_mut(split);
+        firsts[index] = first;
+        seconds[index] = second;
+    }
+    let work = &work;
+    join(|| work(0, firsts), move || work(split, seconds));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_halves_run_and_the_second_runs_on_the_named_thread() {
+        let (a, b) = join(
+            || 1 + 1,
+            || std::thread::current().name().map(str::to_owned),
+        );
+        assert_eq!(a, 2);
+        assert_eq!(b.as_deref(), Some(SPLIT_THREAD_NAME));
+    }
+
+    #[test]
+    fn halves_cover_every_element_once_with_its_offset() {
+        let mut values = vec![0_usize; 11];
+        let mut doubled = vec![0_usize; 11];
+        halves([&mut values[..], &mut doubled[..]], 4, |start, [v, d]| {
+            for (index, (v, d)) in v.iter_mut().zip(d.iter_mut()).enumerate() {
+                *v = start + index;
+                *d = 2 * (start + index);
+            }
+        });
+        assert_eq!(values, (0..11).collect::<Vec<_>>());
+        assert_eq!(doubled, (0..11).map(|i| 2 * i).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_split_past_the_end_leaves_the_second_half_empty() {
+        let mut values = vec![0_u8; 3];
+        halves([&mut values[..]], 10, |start, [v]| {
+            v.iter_mut().for_each(|v| *v = 1 + start as u8);
+        });
+        assert_eq!(values, vec![1, 1, 1]);
+    }
+
+    #[test]
+    #[should_panic(expected = "boom")]
+    fn a_panic_in_the_helper_reaches_the_caller() {
+        let _ = join(|| (), || panic!("boom"));
+    }
+}
