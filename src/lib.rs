@@ -9,6 +9,7 @@
 //! - [`camera`]: nokhwa worker thread, format negotiation, watchdog; demo, file and fake sources.
 //! - [`storage`]: the SQLite store (records, captures, audit, staff, roster, print jobs, batches).
 //! - [`print`]: sheet layouts in millimetres, PDF output and the CUPS spooler.
+//! - [`split`]: two-way fork-join on a named helper thread for the image arithmetic of one capture.
 //! - [`standardizer`]: vision around `core::standardize` for one photo (crown mask, crop mask, re-analysis).
 //! - [`export`]: approved photos to the campus-card import folder with manifests.
 //! - [`app`]: the eframe shell (booth and staff station).
@@ -24,6 +25,7 @@ pub mod export;
 pub mod paths;
 pub mod pipeline;
 pub mod print;
+pub mod split;
 pub mod standardizer;
 pub mod storage;
 pub mod vision;

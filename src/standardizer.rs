@@ -14,6 +14,7 @@ use crate::core::standardize::{
     self, CropPlan, CrownQuery, FacePoints, FinishInput, HeadMeasure, StandardizeError,
     StandardizeFailure, StandardizeSettings, StandardizedPhoto,
 };
+use crate::split;
 use crate::vision::{AnalyzeMode, Vision, VisionError};
 
 /// Margin refined around the first crop's bounding box, fraction of its size on each side: re-planning
@@ -140,22 +141,34 @@ pub fn standardize_analyzed(
             Replanned::LeftRegion { last, .. } => break last,
         }
     };
-    let finished = standardize::finish_photo(&FinishInput {
+    let input = FinishInput {
         capture,
         head: &head,
         plan: &plan,
         photo_mask,
         spec,
         background,
-    })?;
+    };
+    // The second core is idle once the segmentation is done: the crop is rendered here while the
+    // mask is despeckled there.
+    let (rendered, despeckled) = split::join(
+        || standardize::render_photo(capture, &plan),
+        || standardize::despeckle_mask(&input.photo_mask),
+    );
+    let finished = standardize::finish_rendered(&input, rendered?, despeckled)?;
     // The landmarks are measured again on the photo's own pixels. Where to look is known (the
     // capture's face mapped into the photo), so the mesh runs without another detector pass; a photo
-    // in which the mesh no longer finds a face fails.
+    // in which the mesh no longer finds a face fails. The background's colour difference needs no
+    // face and is measured beside the mesh.
     let primary = seen
         .analysis
         .primary_face()
         .ok_or_else(|| StandardizeError::from(StandardizeFailure::NoFace))?;
-    let again = vision.mesh_face(&finished.pixels, &in_photo(primary, &plan))?;
+    let (again, delta_e) = split::join(
+        || vision.mesh_face(&finished.pixels, &in_photo(primary, &plan)),
+        || standardize::photo_background_delta_e(&finished),
+    );
+    let again = again?;
     let Some(mesh) = again.as_ref() else {
         // The photo no longer shows a face vision can find: never a silent success.
         let mut photo = finished;
@@ -163,8 +176,8 @@ pub fn standardize_analyzed(
         return Ok(photo);
     };
     let face = FacePoints::from_mesh(mesh);
-    Ok(standardize::attach_self_check(
-        finished, &face, spec, settings,
+    Ok(standardize::attach_self_check_with(
+        finished, &face, delta_e, spec, settings,
     ))
 }
 

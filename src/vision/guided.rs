@@ -3,7 +3,7 @@
 //! resolution to find the local linear model `alpha = a . rgb + b` that makes a coarse mask follow
 //! the colour edges of the photo (He & Sun, "Fast Guided Filter", 2015). No model, no image type.
 
-use super::split;
+use crate::split;
 
 /// Working planes of the filter, kept between calls so no allocation happens per frame. After
 /// [`GuidedScratch::prepare`] it also holds what depends only on the guide (its window means and the

@@ -43,7 +43,6 @@ mod measures;
 mod mesh;
 mod model;
 mod segmenter;
-mod split;
 mod upsample;
 
 use std::path::{Path, PathBuf};

@@ -10,10 +10,10 @@ use super::VisionError;
 use super::guided::{self, GuidedScratch};
 use super::imaging::{self, Border, IndexMap, Region, Resampler, RotatedRect};
 use super::model::OnnxModel;
-use super::split;
 use super::upsample::{self, Grid, Upsampler};
 use crate::core::face::PersonMask;
 use crate::core::geometry::{Rect, SizePx};
+use crate::split;
 
 pub const MODEL_FILE: &str = "selfie_segmentation.onnx";
 /// Side of the segmenter input and output in pixels.

@@ -42,6 +42,7 @@ pub use crown::{CrownQuery, crown_from_mask, crown_from_pixels};
 pub use encode::{EncodedPhoto, EncodingRecord, encode_jpeg, encode_photo, encode_png};
 pub use failure::{CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure};
 pub use render::{crop_bounds, crop_bounds_size, mask_to_photo, render_photo};
+use selfcheck::Measured;
 pub use selfcheck::{FacePoints, SelfCheck, background_delta_e, band_values, self_check};
 pub use solve::solve_crop;
 pub use transform::{CropPlan, HeadMeasure, PhotoGeometry, PhotoTransform, rotate_about};
@@ -216,6 +217,17 @@ pub struct FinishInput<'a> {
 pub fn finish_photo(input: &FinishInput<'_>) -> Result<StandardizedPhoto, StandardizeError> {
     let photo_mask = despeckle_mask(&input.photo_mask);
     let rendered = render_photo(input.capture, input.plan)?;
+    finish_rendered(input, rendered, photo_mask)
+}
+
+/// [`finish_photo`] from its two independent first steps, done by the caller (the standardizer runs
+/// them on two threads): `rendered` is [`render_photo`] of the plan, `photo_mask` is
+/// [`despeckle_mask`] of `input.photo_mask`.
+pub fn finish_rendered(
+    input: &FinishInput<'_>,
+    rendered: RgbImage,
+    photo_mask: PersonMask,
+) -> Result<StandardizedPhoto, StandardizeError> {
     let composed = if input.spec.replace_background {
         replace_background(&rendered, &photo_mask, input.background)?
     } else {
@@ -255,18 +267,40 @@ pub fn finish_photo(input: &FinishInput<'_>) -> Result<StandardizedPhoto, Standa
 
 /// Runs the self-check on a finished photo with the given photo-space face points.
 pub fn attach_self_check(
-    mut photo: StandardizedPhoto,
+    photo: StandardizedPhoto,
     face: &FacePoints,
     spec: &PhotoSpec,
     settings: &StandardizeSettings,
 ) -> StandardizedPhoto {
-    photo.record.check = self_check(
-        &photo.pixels,
+    let delta_e = photo_background_delta_e(&photo);
+    attach_self_check_with(photo, face, delta_e, spec, settings)
+}
+
+/// The mean colour difference of a finished photo's background from its chosen colour (see
+/// [`background_delta_e`]): the part of the self-check that needs no face, so it can be measured
+/// while the face is.
+pub fn photo_background_delta_e(photo: &StandardizedPhoto) -> Option<f32> {
+    background_delta_e(&photo.pixels, &photo.mask, photo.record.background)
+}
+
+/// [`attach_self_check`] with the background difference already measured by
+/// [`photo_background_delta_e`].
+pub fn attach_self_check_with(
+    mut photo: StandardizedPhoto,
+    face: &FacePoints,
+    background_delta_e: Option<f32>,
+    spec: &PhotoSpec,
+    settings: &StandardizeSettings,
+) -> StandardizedPhoto {
+    photo.record.check = selfcheck::judge(
+        SizePx::new(photo.pixels.width(), photo.pixels.height()),
         &photo.mask,
         face,
         spec,
-        photo.record.background,
-        photo.record.replaced_background,
+        Measured {
+            background_delta_e,
+            replaced: photo.record.replaced_background,
+        },
         settings,
     );
     photo

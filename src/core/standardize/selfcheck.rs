@@ -72,7 +72,32 @@ pub fn self_check(
     replaced: bool,
     settings: &StandardizeSettings,
 ) -> SelfCheck {
+    let measured = Measured {
+        background_delta_e: background_delta_e(photo, mask, background),
+        replaced,
+    };
     let size = SizePx::new(photo.width(), photo.height());
+    judge(size, mask, face, spec, measured, settings)
+}
+
+/// What the self-check measured on the photo's pixels before the face was known.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Measured {
+    /// [`background_delta_e`] of the photo.
+    pub background_delta_e: Option<f32>,
+    /// Whether the background was replaced (only then is a colour difference a failure).
+    pub replaced: bool,
+}
+
+/// The rest of [`self_check`]: the crown on the mask, the bands and the background verdict.
+pub(super) fn judge(
+    size: SizePx,
+    mask: &PersonMask,
+    face: &FacePoints,
+    spec: &PhotoSpec,
+    measured: Measured,
+    settings: &StandardizeSettings,
+) -> SelfCheck {
     let eye_mid = face.eye_mid();
     let query = CrownQuery {
         image: size,
@@ -97,7 +122,7 @@ pub fn self_check(
         eye_mid_x_px: eye_mid.x,
         chin_px: face.chin.y,
     };
-    let background_delta_e = background_delta_e(photo, mask, background);
+    let background_delta_e = measured.background_delta_e;
     let mut failures: Vec<StandardizeFailure> = band_values(&geometry, spec)
         .into_iter()
         .filter(|(_, band, value)| !band.contains(*value))
@@ -107,7 +132,7 @@ pub fn self_check(
             band,
         })
         .collect();
-    if replaced
+    if measured.replaced
         && let Some(delta_e) = background_delta_e
         && delta_e > settings.background_delta_e_max
     {

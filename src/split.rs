@@ -1,4 +1,4 @@
-//! Two-way fork-join for the image arithmetic of one capture: the second half of a job runs on a
+//! Two-way fork-join for the image arithmetic of one capture (vision and the standardizer): the second half of a job runs on a
 //! named scoped thread (the machine has two cores, and once the segmentation is done the pipeline
 //! thread is the critical path while the other core idles), the first half on the calling thread.
 //! Each half owns its output, so the result is bit-identical to running both halves in turn.
