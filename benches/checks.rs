@@ -11,6 +11,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use idbooth::core::checks::{self, CheckSet, CheckThresholds};
 use idbooth::core::spec::builtin_profiles;
+use idbooth::pipeline;
 use idbooth::vision::{self, AnalyzeMode, Vision};
 use image::RgbImage;
 
@@ -89,6 +90,13 @@ fn bench_checks(c: &mut Criterion) {
             );
             group.bench_function(label, |b| {
                 b.iter(|| {
+                    if mode == AnalyzeMode::Capture {
+                        // The product path (`idbooth check`, the booth): the checks beside the tiles.
+                        let checked =
+                            pipeline::analyze_and_check(&mut vision, image, &spec, &thresholds)
+                                .expect("analysis");
+                        return black_box(checked.1);
+                    }
                     let seen = vision.analyze_and_segment(image, mode).expect("analysis");
                     let mask = seen.segmentation.coarse_person_mask();
                     let report = checks::run(

@@ -7,10 +7,11 @@
 use image::RgbImage;
 
 use crate::core::checks::{self, CheckSet, CheckThresholds, QualityReport, Verdict};
+use crate::core::geometry::SizePx;
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{StandardizeSettings, StandardizedPhoto};
 use crate::standardizer::{self, StandardizerError};
-use crate::vision::{Vision, VisionError};
+use crate::vision::{ImageVision, Vision, VisionError};
 
 /// Errors that stop the pipeline (a model failed); a rejected capture is not an error.
 #[derive(Debug, thiserror::Error)]
@@ -65,24 +66,61 @@ pub fn process_capture(
     background: Rgb8,
     thresholds: &CheckThresholds,
 ) -> Result<Processed, PipelineError> {
-    // The photo is made while the capture's tiled face search finishes on the second core; the
-    // checks then read the complete analysis (every face large enough for multiple_faces).
+    // The photo, then the checks, are made while the capture's tiled face search finishes on the
+    // second core; `multiple_faces` is then judged again on the complete analysis (every face large
+    // enough to count), the only check that reads more than the primary face's mesh.
     vision.set_second_face_area_ratio(thresholds.max_second_face_area_ratio);
-    let (seen, photo) = standardizer::standardize_with_analysis(
-        vision,
-        capture,
-        spec,
-        background,
-        &StandardizeSettings::default(),
-    )?;
+    let (seen, (photo, mut report)) = vision.analyze_capture_and(capture, |vision, seen| {
+        let photo = standardizer::standardize_analyzed(
+            vision,
+            capture,
+            seen,
+            spec,
+            background,
+            &StandardizeSettings::default(),
+        );
+        (photo, full_report(capture, seen, spec, thresholds))
+    })?;
+    checks::recount_faces(&mut report, image_size(capture), &seen.analysis, thresholds);
+    Ok(Processed { report, photo })
+}
+
+/// Vision and the full check catalogue for one capture, as [`process_capture`] without the photo:
+/// the checks run on this thread while the tiled search for small second faces goes on on the
+/// other, and `multiple_faces` is judged again once it is complete. The report is exactly what
+/// [`checks::run`] gives on the complete analysis.
+pub fn analyze_and_check(
+    vision: &mut Vision,
+    capture: &RgbImage,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+) -> Result<(ImageVision, QualityReport), VisionError> {
+    vision.set_second_face_area_ratio(thresholds.max_second_face_area_ratio);
+    let (seen, mut report) = vision.analyze_capture_and(capture, |_, seen| {
+        full_report(capture, seen, spec, thresholds)
+    })?;
+    checks::recount_faces(&mut report, image_size(capture), &seen.analysis, thresholds);
+    Ok((seen, report))
+}
+
+/// Every check of the full set on `seen` (the coarse person mask serves the background checks).
+fn full_report(
+    capture: &RgbImage,
+    seen: &ImageVision,
+    spec: &PhotoSpec,
+    thresholds: &CheckThresholds,
+) -> QualityReport {
     let mask = seen.segmentation.coarse_person_mask();
-    let report = checks::run(
+    checks::run(
         capture,
         &seen.analysis,
         Some(&mask),
         spec,
         thresholds,
         CheckSet::Full,
-    );
-    Ok(Processed { report, photo })
+    )
+}
+
+fn image_size(image: &RgbImage) -> SizePx {
+    SizePx::new(image.width(), image.height())
 }

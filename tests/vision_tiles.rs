@@ -1,7 +1,8 @@
 //! The capture's tiled search for second faces, with tiles sized from the primary face: a second
 //! person whose face is just over the `multiple_faces` limit (area 0.12 and 0.15 of the student's,
 //! limit 0.1) is found wherever they stand in a 1280x720 capture framed as the pose guide frames a
-//! student, although the whole-image pass alone nearly always misses a face that small.
+//! student, although the whole-image pass alone nearly always misses a face that small, and the
+//! product path, which runs the checks beside the tiles, still fails `multiple_faces`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
 
@@ -10,6 +11,7 @@ use std::path::Path;
 use idbooth::core::checks::{self, CheckCode, CheckSet, CheckStatus, CheckThresholds};
 use idbooth::core::face::{FaceAnalysis, FaceDetection};
 use idbooth::core::spec::builtin_profiles;
+use idbooth::pipeline;
 use idbooth::vision::{self, AnalyzeMode, Vision};
 use image::{Rgb, RgbImage, imageops};
 
@@ -120,6 +122,31 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
                     .unwrap();
                 assert_eq!(multiple.status, CheckStatus::Fail, "{at}, {how}");
             }
+            // The product path (`idbooth check`, the booth) runs the checks beside the tiles and
+            // judges `multiple_faces` again once they are done: its report is the one the complete
+            // analysis gives, and it fails even where the whole-image pass saw one face.
+            let (checked, report) =
+                pipeline::analyze_and_check(&mut vision, &capture, &spec, &thresholds).unwrap();
+            assert_eq!(
+                checked.analysis.faces.len(),
+                2,
+                "{at}, checks beside the tiles"
+            );
+            let mask = checked.segmentation.coarse_person_mask();
+            let complete = checks::run(
+                &capture,
+                &checked.analysis,
+                Some(&mask),
+                &spec,
+                &thresholds,
+                CheckSet::Full,
+            );
+            assert_eq!(report, complete, "{at}, checks beside the tiles");
+            assert!(
+                report.failures().contains(&CheckCode::MultipleFaces),
+                "{at}, checks beside the tiles: {:?}",
+                report.failures()
+            );
         }
     }
     assert!(

@@ -18,6 +18,7 @@ use crate::core::checks::{
 };
 use crate::core::face::{FaceAnalysis, PersonMask};
 use crate::core::spec::PhotoSpec;
+use crate::pipeline;
 use crate::vision::{AnalyzeMode, Vision, VisionError};
 
 /// Exit code when at least one file could not be checked.
@@ -29,18 +30,28 @@ pub trait Analyzer {
     /// A person mask of the whole image at any resolution (the checks scale it).
     fn person_mask(&mut self, image: &RgbImage) -> anyhow::Result<PersonMask>;
 
-    /// The analysis and, when a face was meshed, the person mask.
-    fn analyze_with_mask(
+    /// The analysis and the full check set on it (with the person mask when a face was meshed).
+    fn analyze_and_check(
         &mut self,
         image: &RgbImage,
-    ) -> anyhow::Result<(FaceAnalysis, Option<PersonMask>)> {
+        spec: &PhotoSpec,
+        thresholds: &CheckThresholds,
+    ) -> anyhow::Result<(FaceAnalysis, QualityReport)> {
         let analysis = self.analyze(image)?;
         let mask = if analysis.mesh.is_some() {
             Some(self.person_mask(image)?)
         } else {
             None
         };
-        Ok((analysis, mask))
+        let report = checks::run(
+            image,
+            &analysis,
+            mask.as_ref(),
+            spec,
+            thresholds,
+            CheckSet::Full,
+        );
+        Ok((analysis, report))
     }
 }
 
@@ -56,19 +67,16 @@ impl Analyzer for Vision {
         Ok(self.segment(image)?.coarse_person_mask())
     }
 
-    /// Both at once on the two cores ([`Vision::analyze_and_segment`]): the segmenter beside the
-    /// detector, then the capture tiles on both threads.
-    fn analyze_with_mask(
+    /// Everything at once on the two cores ([`pipeline::analyze_and_check`]): the segmenter beside
+    /// the detector, then the checks beside the capture tiles.
+    fn analyze_and_check(
         &mut self,
         image: &RgbImage,
-    ) -> anyhow::Result<(FaceAnalysis, Option<PersonMask>)> {
-        let seen = self.analyze_and_segment(image, AnalyzeMode::Capture)?;
-        let mask = seen
-            .analysis
-            .mesh
-            .is_some()
-            .then(|| seen.segmentation.coarse_person_mask());
-        Ok((seen.analysis, mask))
+        spec: &PhotoSpec,
+        thresholds: &CheckThresholds,
+    ) -> anyhow::Result<(FaceAnalysis, QualityReport)> {
+        let (seen, report) = pipeline::analyze_and_check(self, image, spec, thresholds)?;
+        Ok((seen.analysis, report))
     }
 }
 
@@ -184,15 +192,9 @@ pub fn check_file(
         path: path.to_owned(),
         message: format!("{error:#}"),
     };
-    let (analysis, mask) = analyzer.analyze_with_mask(&image).map_err(vision_error)?;
-    let report = checks::run(
-        &image,
-        &analysis,
-        mask.as_ref(),
-        spec,
-        thresholds,
-        CheckSet::Full,
-    );
+    let (analysis, report) = analyzer
+        .analyze_and_check(&image, spec, thresholds)
+        .map_err(vision_error)?;
     Ok(FileCheck {
         analysis,
         report,

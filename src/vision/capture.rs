@@ -43,7 +43,8 @@ use crate::core::geometry::{Rect, SizePx};
 /// How a capture's tiled search for small second faces is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TileSearch {
-    /// Every tile, this thread taking its share once `work` is done.
+    /// Every tile, this thread taking tiles until the segmentation is ready, then running `work`,
+    /// then taking its share of what is left.
     Beside,
     /// Every tile, this thread starting as soon as its whole-image pass is done (no work to wait for).
     First,
@@ -105,8 +106,21 @@ impl TileQueue {
         detector: &mut FaceDetector,
         img: &RgbImage,
     ) -> Result<Vec<TileFound>, VisionError> {
+        self.drain_while(detector, img, || true)
+    }
+
+    /// Searches tiles with `detector` while `go_on()` says so before each tile, until none are left.
+    fn drain_while(
+        &self,
+        detector: &mut FaceDetector,
+        img: &RgbImage,
+        mut go_on: impl FnMut() -> bool,
+    ) -> Result<Vec<TileFound>, VisionError> {
         let mut found = Vec::new();
-        while let Some((index, tile)) = self.next_tile() {
+        while go_on() {
+            let Some((index, tile)) = self.next_tile() else {
+                break;
+            };
             found.push((index, detector.detect_tile(img, tile)?));
         }
         Ok(found)
@@ -198,14 +212,22 @@ impl Vision {
                     let _ = tiles_ready.send(());
                 },
             );
-            let mine_first = if search == TileSearch::First {
-                queue.drain(&mut self.detector, img)
-            } else {
-                Ok(Vec::new())
+            // Until the segmentation the work cannot start: this thread takes tiles meanwhile.
+            let mut handed = None;
+            let mine_first = match search {
+                TileSearch::First => queue.drain(&mut self.detector, img),
+                TileSearch::Beside => queue.drain_while(&mut self.detector, img, || {
+                    handed = handed_back.try_recv().ok();
+                    handed.is_none()
+                }),
+                TileSearch::OnlyToFindThePrimary => Ok(Vec::new()),
             };
-            let (segmentation, segmenter) = handed_back
-                .recv()
-                .map_err(|_| thread_failed("person segmenter", "it stopped"))?;
+            let (segmentation, segmenter) = match handed {
+                Some(handed) => handed,
+                None => handed_back
+                    .recv()
+                    .map_err(|_| thread_failed("person segmenter", "it stopped"))?,
+            };
             self.segmenter = Some(segmenter);
             let (whole, segmentation) = (whole?, segmentation?);
             let settled = whole.faces.len() == 1;

@@ -197,4 +197,47 @@ mod tests {
         );
         assert!(multiple_faces(&FaceAnalysis::empty(SizePx::new(10, 10)), &thresholds).is_none());
     }
+
+    #[test]
+    fn recounting_the_faces_gives_the_report_of_the_complete_analysis() {
+        let thresholds = CheckThresholds::default();
+        let (mut early, spec) = high_face();
+        early.faces = vec![detection(300.0, 200.0, 0.9)];
+        early.primary = Some(0);
+        let image = image::RgbImage::from_pixel(800, 600, image::Rgb([120, 130, 140]));
+        let size = SizePx::new(800, 600);
+        let run = |analysis: &FaceAnalysis| {
+            crate::core::checks::run(
+                &image,
+                analysis,
+                None,
+                &spec,
+                &thresholds,
+                crate::core::checks::CheckSet::Full,
+            )
+        };
+        let mut report = run(&early);
+        // The tiles found a second face large enough to fail, next to the same (meshed) face.
+        let mut complete = early.clone();
+        complete.faces.push(detection(600.0, 150.0, 0.8));
+        assert_ne!(report, run(&complete));
+        crate::core::checks::recount_faces(&mut report, size, &complete, &thresholds);
+        assert_eq!(report, run(&complete));
+        let multiple = report
+            .checks
+            .iter()
+            .find(|check| check.code == crate::core::checks::CheckCode::MultipleFaces);
+        assert_eq!(multiple.map(|check| check.status), Some(CheckStatus::Fail));
+        // With no counted face at all the check leaves the report, as `run` leaves it out.
+        let none = FaceAnalysis {
+            faces: Vec::new(),
+            primary: None,
+            ..complete.clone()
+        };
+        crate::core::checks::recount_faces(&mut report, size, &none, &thresholds);
+        assert_eq!(report, run(&none));
+        // And comes back in its place.
+        crate::core::checks::recount_faces(&mut report, size, &complete, &thresholds);
+        assert_eq!(report, run(&complete));
+    }
 }

@@ -69,6 +69,39 @@ pub fn run(
     QualityReport { set, checks }
 }
 
+/// Judges `multiple_faces` again on `analysis` and puts the result in the place [`run`] gives it
+/// (right after `no_face`). For a report made on an earlier analysis of the same image that had the
+/// same mesh but not yet every face (the capture's tiled search for small second faces was still
+/// running): every other check reads only the mesh, so the report is then exactly what [`run`] on
+/// `analysis` gives.
+pub fn recount_faces(
+    report: &mut QualityReport,
+    image_size: SizePx,
+    analysis: &FaceAnalysis,
+    thresholds: &CheckThresholds,
+) {
+    let analysis = analysis_for_image(analysis, image_size);
+    let counted = framing::multiple_faces(&analysis, thresholds);
+    let checks = &mut report.checks;
+    let at = checks
+        .iter()
+        .position(|check| check.code == CheckCode::MultipleFaces);
+    match (at, counted) {
+        (Some(at), Some(counted)) => checks[at] = counted,
+        (Some(at), None) => {
+            checks.remove(at);
+        }
+        (None, Some(counted)) => {
+            let after_no_face = checks
+                .iter()
+                .position(|check| check.code == CheckCode::NoFace)
+                .map_or(0, |index| index + 1);
+            checks.insert(after_no_face, counted);
+        }
+        (None, None) => {}
+    }
+}
+
 /// What every face check reads.
 struct FaceInputs<'a> {
     image: &'a RgbImage,
