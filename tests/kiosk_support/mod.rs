@@ -92,6 +92,11 @@ pub fn kiosk(config: &KioskConfig) -> Kiosk {
     kiosk_with(config, Vec::new(), patient_camera_settings())
 }
 
+/// [`kiosk`] laid out on a screen of `size` instead of [`SCREEN`].
+pub fn kiosk_sized(config: &KioskConfig, size: egui::Vec2) -> Kiosk {
+    build_sized(config, Vec::new(), patient_camera_settings(), |_| {}, size)
+}
+
 /// The booth over a database `seed` filled first (staff accounts, a roster).
 pub fn kiosk_seeded(config: &KioskConfig, seed: impl FnOnce(&mut Store)) -> Kiosk {
     build(config, Vec::new(), patient_camera_settings(), seed)
@@ -107,6 +112,16 @@ fn build(
     script: Vec<FakeStep>,
     settings: CameraSettings,
     seed: impl FnOnce(&mut Store),
+) -> Kiosk {
+    build_sized(config, script, settings, seed, SCREEN)
+}
+
+fn build_sized(
+    config: &KioskConfig,
+    script: Vec<FakeStep>,
+    settings: CameraSettings,
+    seed: impl FnOnce(&mut Store),
+    size: egui::Vec2,
 ) -> Kiosk {
     let serial = serial::SerialGuard::acquire();
     let dir = match tempfile::tempdir() {
@@ -149,7 +164,7 @@ fn build(
     let app = KioskApp::new(config, booth, Box::new(clock.clone()), FrameGate::default());
     let fonts_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fonts");
     let mut harness = Harness::builder()
-        .with_size(SCREEN)
+        .with_size(size)
         .with_context_setup(move |ctx| {
             assert!(
                 theme::install_fonts(ctx, &fonts_dir).is_some(),

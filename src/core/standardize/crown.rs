@@ -11,7 +11,7 @@ use crate::core::geometry::{Point, Rect, SizePx};
 
 use super::color::{delta_e76, srgb_to_lab};
 use super::failure::{CaptureEdge, StandardizeFailure};
-use super::transform::rotate_about;
+use super::transform::Rotation;
 use crate::core::spec::Rgb8;
 
 /// Columns searched on each side of the midline, as a fraction of the face width: the top of the skull
@@ -105,7 +105,8 @@ fn find_crown(
     let half_span = (query.face_width_px * CROWN_COLUMN_HALF_SPAN_FRAC).max(1.0);
     let gap_px = (query.face_width_px * CROWN_GAP_FRAC).max(1.0);
     let pivot = query.eye_mid;
-    let to_image = |upright: Point| rotate_about(upright, pivot, query.roll_deg);
+    let rotation = Rotation::about(pivot, query.roll_deg);
+    let to_image = |upright: Point| rotation.apply(upright);
     let mut tops = Vec::new();
     let columns = (2.0 * half_span).ceil() as i32;
     for column in 0..=columns {
