@@ -167,20 +167,35 @@ struct RealBooth {
     booth: Reaped,
     log: PathBuf,
     dir: tempfile::TempDir,
+    /// The window manager, if one was asked for (a full-screen window needs one).
+    _wm: Option<Reaped>,
     /// Declared last: the X server outlives the booth.
     _xvfb: Reaped,
 }
 
 /// Starts `binary kiosk` (with `args`) under a new Xvfb of `size`, with `toml` as its kiosk.toml and
-/// `rust_log` as its log filter, and waits for its window.
+/// `rust_log` as its log filter, and waits for its window. With `wm`, a window manager
+/// (matchbox-window-manager) runs first, so a full-screen window fills the screen.
 fn start_real_booth(
     binary: &Path,
     size: egui::Vec2,
     toml: &str,
-    args: &[&str],
+    (args, wm): (&[&str], bool),
     rust_log: &str,
 ) -> RealBooth {
     let (xvfb, display) = start_xvfb(size);
+    let wm = wm.then(|| {
+        let child = Command::new("matchbox-window-manager")
+            .args(["-use_titlebar", "no"])
+            .env("DISPLAY", &display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        match child {
+            Ok(child) => Reaped(child),
+            Err(e) => panic!("start matchbox-window-manager: {e}"),
+        }
+    });
     let dir = match tempfile::tempdir() {
         Ok(dir) => dir,
         Err(e) => panic!("tempdir: {e}"),
@@ -218,6 +233,7 @@ fn start_real_booth(
         booth,
         log,
         dir,
+        _wm: wm,
         _xvfb: xvfb,
     }
 }
@@ -281,7 +297,7 @@ fn the_real_binary_walks_to_the_pose_screen_under_xvfb() {
         Path::new(env!("CARGO_BIN_EXE_idbooth")),
         kiosk_support::SCREEN,
         toml,
-        &["--windowed"],
+        (&["--windowed"], false),
         "idbooth=info",
     );
     let (display, dir) = (&real.display, &real.dir);
@@ -367,9 +383,15 @@ fn preview_rate_on_the_pose_screen_at_full_hd() {
     let toml = format!(
         "[camera]\nsource = \"demo\"\nfps = {fps}\nwatchdog_ms = 10000\n[capture]\nauto_shutter = false\n"
     );
-    let real = start_real_booth(&binary, size, &toml, &[], "idbooth=debug");
+    assert!(
+        have("matchbox-window-manager"),
+        "a full-screen window needs a window manager (apt-get install matchbox-window-manager)"
+    );
+    let real = start_real_booth(&binary, size, &toml, (&[], true), "idbooth=debug");
     let mut model = kiosk_support::kiosk_sized(&KioskConfig::default(), size);
     walk_to_pose(&real, &mut model, None);
+    // The model's own booth (fake camera, live checks) must not share the cores with the measured one.
+    drop(model);
     std::thread::sleep(Duration::from_secs(secs));
     let shot = real.dir.path().join("pose.png");
     screenshot(&real.display, &shot);
