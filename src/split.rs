@@ -5,6 +5,7 @@
 //!
 //! Owns no state. When the thread cannot be started, both halves run here, one after the other.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Name of the short-lived helper thread (visible in `top -H` and in profiles).
@@ -14,12 +15,50 @@ pub const SPLIT_THREAD_NAME: &str = "idbooth-split";
 /// more than the half it saves.
 pub const MIN_SPLIT_PIXELS: usize = 40_000;
 
-/// Runs `first` here and `second` on a helper thread and returns both results. A panic in `second`
-/// is passed on to the caller, as it would be if both ran on this thread.
+/// How many threads are busy with long work of their own (a capture's tile search) right now.
+static OTHER_WORK: AtomicUsize = AtomicUsize::new(0);
+
+/// While alive, says that another thread keeps the second core busy (the booth's tile search beside
+/// the photo): [`join`] then runs both halves on the calling thread, since a helper would only
+/// compete with that work for the same core. Changes the speed, never the result.
+#[derive(Debug)]
+pub struct OtherCoreBusy(());
+
+impl OtherCoreBusy {
+    pub fn mark() -> Self {
+        OTHER_WORK.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for OtherCoreBusy {
+    fn drop(&mut self) {
+        OTHER_WORK.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs `first` here and `second` on a helper thread and returns both results; both here, in turn,
+/// while an [`OtherCoreBusy`] is alive. A panic in `second` is passed on to the caller, as it would
+/// be if both ran on this thread.
 pub fn join<A, B>(first: impl FnOnce() -> A, second: impl FnOnce() -> B + Send) -> (A, B)
 where
     B: Send,
 {
+    join_or_run_here(OTHER_WORK.load(Ordering::Relaxed) > 0, first, second)
+}
+
+/// [`join`], or both halves here in turn when `here`.
+fn join_or_run_here<A, B>(
+    here: bool,
+    first: impl FnOnce() -> A,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B)
+where
+    B: Send,
+{
+    if here {
+        return (first(), second());
+    }
     // The helper takes `second` from the slot; if no helper starts, it is still there to run here.
     let slot = Mutex::new(Some(second));
     let take = || slot.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -85,6 +124,16 @@ mod tests {
         );
         assert_eq!(a, 2);
         assert_eq!(b.as_deref(), Some(SPLIT_THREAD_NAME));
+    }
+
+    #[test]
+    fn while_the_other_core_is_busy_both_halves_run_here() {
+        // (Through the inner function: the process-wide count would race with the other tests.)
+        let here = std::thread::current().id();
+        let ((), b) = join_or_run_here(true, || (), || std::thread::current().id());
+        assert_eq!(b, here);
+        let ((), b) = join_or_run_here(false, || (), || std::thread::current().id());
+        assert_ne!(b, here);
     }
 
     #[test]

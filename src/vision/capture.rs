@@ -197,7 +197,10 @@ impl Vision {
                     helper.map(|mut detector| {
                         // An error means the whole pass failed: nothing was published, no tiles.
                         let _ = tiles_published.recv();
+                        // The photo's arithmetic must not split onto this core meanwhile.
+                        let busy = crate::split::OtherCoreBusy::mark();
                         let found = queue.drain(&mut detector, img);
+                        drop(busy);
                         (detector, found)
                     })
                 })
