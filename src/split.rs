@@ -1,9 +1,12 @@
-//! Two-way fork-join for the image arithmetic of one capture (vision and the standardizer): the second half of a job runs on a
-//! named scoped thread (the machine has two cores, and once the segmentation is done the pipeline
-//! thread is the critical path while the other core idles), the first half on the calling thread.
-//! Each half owns its output, so the result is bit-identical to running both halves in turn.
+//! Two-way fork-join for the image arithmetic of one capture (vision and the standardizer): the
+//! second half of a job runs on a named scoped thread (the machine has two cores, and once the
+//! segmentation is done the pipeline thread is the critical path while the other core idles), the
+//! first half on the calling thread. Each half owns its output, so the result is bit-identical to
+//! running both halves in turn.
 //!
-//! Owns no state. When the thread cannot be started, both halves run here, one after the other.
+//! Owns one process-wide count: how many threads keep the other core busy with work of their own
+//! ([`OtherCoreBusy`]); while any do, both halves run on the calling thread. So do they when the
+//! helper thread cannot be started.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -101,6 +104,11 @@ pub fn halves<T: Send, const N: usize>(
     work: impl Fn(usize, [&mut [T]; N]) + Sync,
 ) {
     let split = slices.iter().map(|s| s.len()).fold(split, usize::min);
+    if slices.iter().all(|s| s.len() == split) {
+        // Nothing for a helper to do.
+        work(0, slices);
+        return;
+    }
     let mut firsts: [&mut [T]; N] = std::array::from_fn(|_| Default::default());
     let mut seconds: [&mut [T]; N] = std::array::from_fn(|_| Default::default());
     for (index, slice) in slices.into_iter().enumerate() {

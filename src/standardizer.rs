@@ -77,22 +77,6 @@ pub fn standardize_capture(
     })?
 }
 
-/// Analyses `capture` and standardizes it in one go: the capture's tiled search for small second
-/// faces runs on the second core while the photo is made (see [`Vision::analyze_capture_and`]).
-/// Returns the complete analysis (for the checks) and the photo, or why there is none: a rejected
-/// capture still has its analysis.
-pub fn standardize_with_analysis(
-    vision: &mut Vision,
-    capture: &RgbImage,
-    spec: &PhotoSpec,
-    background: Rgb8,
-    settings: &StandardizeSettings,
-) -> Result<(CaptureVision, Result<StandardizedPhoto, StandardizerError>), VisionError> {
-    vision.analyze_capture_and(capture, |vision, seen| {
-        standardize_analyzed(vision, capture, seen, spec, background, settings)
-    })
-}
-
 /// Turns an analysed capture into a photo; the photo is then analysed again for the self-check.
 ///
 /// The crown the crop is planned with is finally measured on the very mask the photo is composited

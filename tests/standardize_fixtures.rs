@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
+use idbooth::core::checks::{CheckCode, CheckThresholds};
 use idbooth::core::spec::{PhotoSpec, Rgb8, builtin_profiles};
 use idbooth::core::standardize::{
     self, StandardizeFailure, StandardizeSettings, StandardizedPhoto, band_values, delta_e76,
     srgb_to_lab,
 };
+use idbooth::pipeline;
 use idbooth::standardizer;
 use idbooth::vision::{self, Vision};
 use sha2::{Digest, Sha256};
@@ -527,21 +529,29 @@ fn same_capture_gives_the_same_bytes() {
     assert_eq!(digest(&first), digest(&again), "same Vision, second run");
     assert_eq!(digest(&first), digest(&fresh), "fresh Vision");
     assert_eq!(first.record, fresh.record);
-    // The booth's path also searches the tiles for second faces (for the checks); the photo is the same.
-    let (seen, with_tiles) = standardizer::standardize_with_analysis(
+    // The booth's path also searches the tiles for second faces and runs the checks; the photo is
+    // the same.
+    let thresholds = CheckThresholds::default();
+    let processed = pipeline::process_capture(
         &mut fresh_vision,
         &capture,
         &spec,
         Rgb8::CHSI_BLUE,
-        &settings,
+        &thresholds,
     )
     .expect("analysis");
-    let with_tiles = with_tiles.expect("photo with the full analysis");
+    let with_tiles = processed.photo.expect("photo with the full analysis");
     assert_eq!(
         digest(&first),
         digest(&with_tiles),
         "photo without the tiles"
     );
     assert_eq!(first.record, with_tiles.record);
-    assert_eq!(seen.analysis.faces.len(), 1, "{:?}", seen.analysis.faces);
+    let multiple = processed
+        .report
+        .checks
+        .iter()
+        .find(|check| check.code == CheckCode::MultipleFaces)
+        .expect("multiple_faces judged");
+    assert!(multiple.value.abs() < f32::EPSILON, "{multiple:?}");
 }
