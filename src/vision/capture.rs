@@ -210,6 +210,12 @@ impl Vision {
                 &mut self.mesher,
                 img,
                 |faces: &[FaceDetection]| {
+                    if search == TileSearch::OnlyToFindThePrimary && faces.len() == 1 {
+                        // This pass settled the primary face: no tiles for either thread. Closed
+                        // now, not once the segmentation is back, or the second thread would start
+                        // a tile in between and hold the other core while the photo is made.
+                        queue.close();
+                    }
                     queue.publish_for(img, faces, second_face_area_ratio);
                     // The second thread may already have finished (no helper detector).
                     let _ = tiles_ready.send(());
@@ -235,9 +241,6 @@ impl Vision {
             let (whole, segmentation) = (whole?, segmentation?);
             let settled = whole.faces.len() == 1;
             let whole_faces = WholeFaces::new(whole.raw, &whole.faces);
-            if settled && search == TileSearch::OnlyToFindThePrimary {
-                queue.close();
-            }
             let mut seen = ImageVision {
                 analysis: FaceAnalysis {
                     image_size,
