@@ -28,14 +28,22 @@ pub struct Anchor {
 
 /// The anchors in the order the model lists them: row by row, cell by cell.
 pub fn anchors() -> Vec<Anchor> {
-    let mut anchors = Vec::with_capacity(ANCHOR_COUNT);
+    anchors_for(INPUT_SIDE_PX, INPUT_SIDE_PX)
+}
+
+/// The anchors of the model run on a larger input (`width` x `height` pixels, multiples of the
+/// coarsest stride, 16): the same grids, extended. The convolutions and the `[1, -1, 16]` reshapes of
+/// the model take any such size, and list the anchors in the same order. Positions stay in units of
+/// [`INPUT_SIDE_PX`], so [`decode`] reads them unchanged: the input spans `width / 128` units across.
+pub fn anchors_for(width: usize, height: usize) -> Vec<Anchor> {
+    let unit = INPUT_SIDE_PX as f32;
+    let mut anchors = Vec::new();
     for (stride, per_cell) in FEATURE_MAPS {
-        let grid = INPUT_SIDE_PX / stride;
-        for row in 0..grid {
-            for col in 0..grid {
+        for row in 0..height / stride {
+            for col in 0..width / stride {
                 let anchor = Anchor {
-                    x: (col as f32 + 0.5) / grid as f32,
-                    y: (row as f32 + 0.5) / grid as f32,
+                    x: (col as f32 + 0.5) * stride as f32 / unit,
+                    y: (row as f32 + 0.5) * stride as f32 / unit,
                 };
                 anchors.extend(std::iter::repeat_n(anchor, per_cell));
             }
@@ -43,6 +51,9 @@ pub fn anchors() -> Vec<Anchor> {
     }
     anchors
 }
+
+/// The coarsest stride of the model: larger inputs must be a multiple of it on both sides.
+pub const COARSEST_STRIDE_PX: usize = 16;
 
 /// A detection: in the unit square of the model input after [`decode`], in image pixels once mapped
 /// (x right, y down).
@@ -185,6 +196,31 @@ fn weighted_mean(best: &RawDetection, cluster: &[RawDetection]) -> RawDetection 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn larger_inputs_extend_the_anchor_grids_in_the_model_order() {
+        assert_eq!(anchors_for(128, 128), anchors());
+        assert_eq!(anchors().len(), ANCHOR_COUNT);
+        let wide = anchors_for(256, 128);
+        assert_eq!(wide.len(), 32 * 16 * 2 + 16 * 8 * 6);
+        // Stride 8, second row starts after 32 cells of 2 anchors; units are 128 input pixels.
+        assert_eq!(
+            wide[64],
+            Anchor {
+                x: 4.0 / 128.0,
+                y: 12.0 / 128.0
+            }
+        );
+        // The last anchor sits in the last stride-16 cell.
+        let last = wide[wide.len() - 1];
+        assert_eq!(
+            last,
+            Anchor {
+                x: 248.0 / 128.0,
+                y: 120.0 / 128.0
+            }
+        );
+    }
 
     #[test]
     fn anchors_follow_the_documented_layout() {

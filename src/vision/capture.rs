@@ -1,29 +1,27 @@
-//! A capture analysed on both cores: what the standardizer needs first comes first, and the tiled
-//! search for small second faces (about two thirds of the detector's work on a capture) runs beside
-//! the caller's own work instead of before it.
+//! A capture analysed on both cores: what the standardizer needs first comes first, and the fine
+//! pass that searches for small second faces runs beside the caller's own work instead of before it.
 //!
 //! 1. One scoped second thread (`idbooth-segment`) segments the capture and hands the segmentation
 //!    back together with the segmenter, while this thread makes the whole-image detector pass,
-//!    publishes the tiles it calls for (sized from the face it found: [`detector::capture_tiles`])
-//!    and meshes the primary face (twice: the second time on the first mesh's own region, so the
-//!    measures do not depend on the detector's box).
-//! 2. The second thread then searches tiles with a second detector while this thread runs the
-//!    caller's work (the standardizer) on the faces found so far; when that is done this thread takes
-//!    the tiles that are left. Tiles are handed out one at a time from a shared counter.
-//! 3. All detections are merged in a fixed order (whole pass, then tiles by index), so the faces are
-//!    those [`super::Vision::analyze`] finds on one thread ([`analyze_alone`]), whichever thread
-//!    searched which tile.
+//!    publishes the fine pass it calls for (its scale set from the face it found:
+//!    [`detector::capture_canvas`]) and meshes the primary face (twice: the second time on the first
+//!    mesh's own region, so the measures do not depend on the detector's box).
+//! 2. Whichever thread is free first runs the fine pass: this thread while it waits for the
+//!    segmentation, or the second thread (with a second detector) while this thread runs the caller's
+//!    work (the checks, or the standardizer) on the faces found so far.
+//! 3. All detections are merged in a fixed order (whole pass, then the fine pass), so the faces are
+//!    those [`super::Vision::analyze`] finds on one thread ([`analyze_alone`]), whichever thread ran
+//!    the fine pass.
 //!
-//! Without work ([`super::Vision::analyze_and_segment`]) this thread takes tiles right after its
-//! whole-image pass instead of idling until the segmentation is back. When only the photo is wanted
-//! ([`Vision::primary_face_work`], `idbooth process`), the tiles are skipped once the whole-image pass
-//! has settled the primary face: they can only add other faces, which the photo never uses.
+//! When only the photo is wanted ([`Vision::primary_face_work`], `idbooth process`), the fine pass is
+//! skipped once the whole-image pass has settled the primary face: it can only add other faces, which
+//! the photo never uses.
 //!
-//! Only when the whole-image pass finds exactly one face does the work start before the tiles are done.
-//! With none (a small face may be the only one) or several (the primary face is chosen among all of
-//! them), the tiles are searched on both threads first and the mesh taken after. The primary face is
-//! always the face the mesh was taken from. One extra thread per capture, as for the segmenter alone:
-//! a thread per stage would give the allocator more arenas to spread the capture's buffers over.
+//! Only when the whole-image pass finds exactly one face does the work start before the fine pass is
+//! done. With none (a small face may be the only one) or several (the primary face is chosen among
+//! all of them), the fine pass comes first and the mesh after. The primary face is always the face
+//! the mesh was taken from. One extra thread per capture, as for the segmenter alone: a thread per
+//! stage would give the allocator more arenas to spread the capture's buffers over.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, mpsc};
@@ -31,8 +29,7 @@ use std::sync::{OnceLock, mpsc};
 use image::RgbImage;
 
 use super::blazeface::RawDetection;
-use super::detector::{self, FaceDetector};
-use super::imaging::Region;
+use super::detector::{self, Canvas, FaceDetector};
 use super::mesh::FaceMesher;
 use super::{
     AnalyzeMode, ImageVision, SEGMENT_THREAD_NAME, Vision, VisionError, measures, primary_face,
@@ -40,88 +37,86 @@ use super::{
 use crate::core::face::{FaceAnalysis, FaceDetection, FaceMesh};
 use crate::core::geometry::{Rect, SizePx};
 
-/// How a capture's tiled search for small second faces is run.
+/// How a capture's fine pass for small second faces is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TileSearch {
-    /// Every tile, this thread taking tiles until the segmentation is ready, then running `work`,
-    /// then taking its share of what is left.
+enum FineSearch {
+    /// Always; this thread takes it if it is still waiting for the segmentation, otherwise the second
+    /// thread does while this one runs `work`.
     Beside,
-    /// Every tile, this thread starting as soon as its whole-image pass is done (no work to wait for).
+    /// Always, by whichever thread is free first (no work to wait for).
     First,
     /// Only when the whole-image pass did not settle the primary face: the caller wants the photo of
     /// the primary face, not the other faces.
     OnlyToFindThePrimary,
 }
 
-/// Tiles handed out one at a time to whichever detector is free. The tiles depend on the whole-image
-/// pass (see [`detector::capture_tiles`]), so none are handed out until they are published.
-struct TileQueue {
-    tiles: OnceLock<Vec<Region>>,
+/// The fine pass (at most one; a list so the queue does not care) handed to whichever detector is
+/// free first. It depends on the whole-image pass (see [`detector::capture_canvas`]), so nothing is
+/// handed out until it is published.
+struct FineQueue {
+    passes: OnceLock<Vec<Canvas>>,
     next: AtomicUsize,
 }
 
-/// Detections of one tile, with the tile's index (to merge in a fixed order).
-type TileFound = (usize, Vec<RawDetection>);
+/// Detections of one pass, with the pass's index (to merge in a fixed order).
+type FineFound = (usize, Vec<RawDetection>);
 
-impl TileQueue {
+impl FineQueue {
     fn new() -> Self {
         Self {
-            tiles: OnceLock::new(),
+            passes: OnceLock::new(),
             next: AtomicUsize::new(0),
         }
     }
 
-    /// Sets the tiles to search (only the first call counts).
-    fn publish(&self, tiles: Vec<Region>) {
+    /// Sets the passes to run (only the first call counts).
+    fn publish(&self, passes: Vec<Canvas>) {
         // A second call would be a bug in this module; the first list stays.
-        let _ = self.tiles.set(tiles);
+        let _ = self.passes.set(passes);
     }
 
-    /// Publishes the tiles of `img` for the whole-image pass's `faces` ([`detector::capture_tiles`]).
+    /// Publishes the fine pass of `img` for the whole-image pass's `faces`
+    /// ([`detector::capture_canvas`]).
     fn publish_for(&self, img: &RgbImage, faces: &[FaceDetection], second_face_area_ratio: f32) {
         let (width, height) = (f64::from(img.width()), f64::from(img.height()));
-        self.publish(detector::capture_tiles(
-            width,
-            height,
-            faces,
-            second_face_area_ratio,
-        ));
+        let canvas = detector::capture_canvas(width, height, faces, second_face_area_ratio);
+        self.publish(canvas.into_iter().collect());
     }
 
-    /// Hands out no more tiles (a tile being searched is finished).
+    /// Hands out nothing more (a pass being run is finished).
     fn close(&self) {
         self.next.fetch_max(usize::MAX / 2, Ordering::Relaxed);
     }
 
-    /// The next tile nobody has taken, if any (with its index); none before the tiles are published.
-    fn next_tile(&self) -> Option<(usize, Region)> {
-        let tiles = self.tiles.get()?;
+    /// The next pass nobody has taken, if any (with its index); none before they are published.
+    fn next_pass(&self) -> Option<(usize, Canvas)> {
+        let passes = self.passes.get()?;
         let index = self.next.fetch_add(1, Ordering::Relaxed);
-        tiles.get(index).map(|tile| (index, *tile))
+        passes.get(index).map(|canvas| (index, *canvas))
     }
 
-    /// Searches tiles with `detector` until none are left.
+    /// Runs passes with `detector` until none are left.
     fn drain(
         &self,
         detector: &mut FaceDetector,
         img: &RgbImage,
-    ) -> Result<Vec<TileFound>, VisionError> {
+    ) -> Result<Vec<FineFound>, VisionError> {
         self.drain_while(detector, img, || true)
     }
 
-    /// Searches tiles with `detector` while `go_on()` says so before each tile, until none are left.
+    /// Runs passes with `detector` while `go_on()` says so before each, until none are left.
     fn drain_while(
         &self,
         detector: &mut FaceDetector,
         img: &RgbImage,
         mut go_on: impl FnMut() -> bool,
-    ) -> Result<Vec<TileFound>, VisionError> {
+    ) -> Result<Vec<FineFound>, VisionError> {
         let mut found = Vec::new();
         while go_on() {
-            let Some((index, tile)) = self.next_tile() else {
+            let Some((index, canvas)) = self.next_pass() else {
                 break;
             };
-            found.push((index, detector.detect_tile(img, tile)?));
+            found.push((index, detector.detect_canvas(img, canvas)?));
         }
         Ok(found)
     }
@@ -137,18 +132,18 @@ struct WholePass {
 
 impl Vision {
     /// Analyses a capture and segments it, runs `work` on the result, and returns the complete
-    /// analysis (with the tiles' faces) together with what `work` returned. The faces `work` sees are
+    /// analysis (with the fine pass's faces) together with what `work` returned. The faces `work` sees are
     /// those of the whole-image pass; the primary face and its mesh are final.
     pub fn analyze_capture_and<R>(
         &mut self,
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
     ) -> Result<(ImageVision, R), VisionError> {
-        self.analyze_capture_with(img, work, TileSearch::Beside)
+        self.analyze_capture_with(img, work, FineSearch::Beside)
     }
 
     /// Runs `work` on a capture's analysis when only the primary face matters (a photo without the
-    /// checks): the tiled search for small second faces runs only when the whole-image pass did not
+    /// checks): the fine pass for small second faces runs only when the whole-image pass did not
     /// settle the primary face, so the second core is free once the segmentation is done. The photo
     /// is the one [`Vision::analyze_capture_and`] makes; the analysis, whose other faces may be
     /// incomplete, is not returned.
@@ -157,14 +152,14 @@ impl Vision {
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
     ) -> Result<R, VisionError> {
-        self.analyze_capture_with(img, work, TileSearch::OnlyToFindThePrimary)
+        self.analyze_capture_with(img, work, FineSearch::OnlyToFindThePrimary)
             .map(|(_, result)| result)
     }
 
-    /// The analysis and segmentation of a capture with no work beside the tiles: this thread takes
-    /// tiles as soon as its whole-image pass is done instead of waiting for the segmentation.
+    /// The analysis and segmentation of a capture with no work beside the fine pass: this thread runs
+    /// it as soon as its whole-image pass is done, unless the second thread got there first.
     pub(super) fn analyze_capture(&mut self, img: &RgbImage) -> Result<ImageVision, VisionError> {
-        self.analyze_capture_with(img, |_, _| (), TileSearch::First)
+        self.analyze_capture_with(img, |_, _| (), FineSearch::First)
             .map(|(seen, ())| seen)
     }
 
@@ -172,21 +167,21 @@ impl Vision {
         &mut self,
         img: &RgbImage,
         work: impl FnOnce(&mut Vision, &ImageVision) -> R,
-        search: TileSearch,
+        search: FineSearch,
     ) -> Result<(ImageVision, R), VisionError> {
         super::check_dimensions(img.width(), img.height())?;
         let image_size = SizePx::new(img.width(), img.height());
-        let queue = TileQueue::new();
+        let queue = FineQueue::new();
         let second_face_area_ratio = self.second_face_area_ratio;
         let mut segmenter = self.segmenter.take().ok_or_else(super::segmenter_lost)?;
-        let helper = self.tile_detector.take();
+        let helper = self.fine_detector.take();
         let (hand_back, handed_back) = mpsc::sync_channel(1);
         std::thread::scope(|scope| {
-            // Told when the tiles are published; dropped (which also wakes the receiver) when this
+            // Told when the fine pass is published; dropped (which also wakes the receiver) when this
             // closure returns early.
-            let (tiles_ready, tiles_published) = mpsc::sync_channel::<()>(1);
+            let (pass_ready, pass_published) = mpsc::sync_channel::<()>(1);
             // The second thread: the segmentation, handed back with the segmenter as soon as it is
-            // done, then tiles until none are left.
+            // done, then the fine pass if this thread has not taken it.
             let queue = &queue;
             let second = std::thread::Builder::new()
                 .name(SEGMENT_THREAD_NAME.to_owned())
@@ -195,8 +190,8 @@ impl Vision {
                     // The receiver lives until this thread is joined.
                     let _ = hand_back.send((segmentation, segmenter));
                     helper.map(|mut detector| {
-                        // An error means the whole pass failed: nothing was published, no tiles.
-                        let _ = tiles_published.recv();
+                        // An error means the whole pass failed: nothing was published, no pass.
+                        let _ = pass_published.recv();
                         // The photo's arithmetic must not split onto this core meanwhile.
                         let busy = crate::split::OtherCoreBusy::mark();
                         let found = queue.drain(&mut detector, img);
@@ -210,26 +205,26 @@ impl Vision {
                 &mut self.mesher,
                 img,
                 |faces: &[FaceDetection]| {
-                    if search == TileSearch::OnlyToFindThePrimary && faces.len() == 1 {
-                        // This pass settled the primary face: no tiles for either thread. Closed
+                    if search == FineSearch::OnlyToFindThePrimary && faces.len() == 1 {
+                        // This pass settled the primary face: no fine pass for either thread. Closed
                         // now, not once the segmentation is back, or the second thread would start
-                        // a tile in between and hold the other core while the photo is made.
+                        // it in between and hold the other core while the photo is made.
                         queue.close();
                     }
                     queue.publish_for(img, faces, second_face_area_ratio);
                     // The second thread may already have finished (no helper detector).
-                    let _ = tiles_ready.send(());
+                    let _ = pass_ready.send(());
                 },
             );
-            // Until the segmentation the work cannot start: this thread takes tiles meanwhile.
+            // Until the segmentation the work cannot start: this thread runs the fine pass meanwhile.
             let mut handed = None;
             let mine_first = match search {
-                TileSearch::First => queue.drain(&mut self.detector, img),
-                TileSearch::Beside => queue.drain_while(&mut self.detector, img, || {
+                FineSearch::First => queue.drain(&mut self.detector, img),
+                FineSearch::Beside => queue.drain_while(&mut self.detector, img, || {
                     handed = handed_back.try_recv().ok();
                     handed.is_none()
                 }),
-                TileSearch::OnlyToFindThePrimary => Ok(Vec::new()),
+                FineSearch::OnlyToFindThePrimary => Ok(Vec::new()),
             };
             let (segmentation, segmenter) = match handed {
                 Some(handed) => handed,
@@ -250,9 +245,9 @@ impl Vision {
                 },
                 segmentation,
             };
-            // With exactly one face the work starts now, beside the tiles. With none (a small face
-            // may be the only one) or several (the primary face is chosen among all), the tiles come
-            // first and the mesh after.
+            // With exactly one face the work starts now, beside the fine pass. With none (a small
+            // face may be the only one) or several (the primary face is chosen among all), the fine
+            // pass comes first and the mesh after.
             let mut work = Some(work);
             let early = match (settled, work.take()) {
                 (true, Some(run)) => Some(run(self, &seen)),
@@ -264,7 +259,7 @@ impl Vision {
             let mine = queue.drain(&mut self.detector, img);
             let helper_found = match second.join() {
                 Ok(Some((detector, found))) => {
-                    self.tile_detector = Some(detector);
+                    self.fine_detector = Some(detector);
                     found
                 }
                 Ok(None) => Ok(Vec::new()),
@@ -296,7 +291,7 @@ impl Vision {
 }
 
 /// The whole-image pass and the mesh of its primary face; `found` is told the pass's faces before
-/// the mesh is taken (to publish the tiles).
+/// the mesh is taken (to publish the fine pass).
 fn whole_pass(
     detector: &mut FaceDetector,
     mesher: &mut FaceMesher,
@@ -316,8 +311,8 @@ fn whole_pass(
     })
 }
 
-/// The whole-image pass's raw detections (to merge with the tiles') and the box of its face when it
-/// found exactly one (that face's mesh is taken before the tiles are searched).
+/// The whole-image pass's raw detections (to merge with the fine pass's) and the box of its face when
+/// it found exactly one (that face's mesh is taken before the fine pass is done).
 struct WholeFaces {
     raw: Vec<RawDetection>,
     meshed: Option<Rect>,
@@ -333,19 +328,19 @@ impl WholeFaces {
     }
 }
 
-/// Every face of a capture and the primary one, once the tiles are searched.
+/// Every face of a capture and the primary one, once the fine pass is done.
 struct Settled {
     faces: Vec<FaceDetection>,
     primary: Option<usize>,
 }
 
-/// Merges the whole pass's detections with the tiles' (in tile order, whichever thread searched
-/// which tile). When the whole pass found exactly one face, its mesh was taken already and that face
+/// Merges the whole pass's detections with the fine pass's (in a fixed order, whichever thread ran
+/// it). When the whole pass found exactly one face, its mesh was taken already and that face
 /// stays the primary face; otherwise the primary face is chosen among all faces (and meshed by the
 /// caller).
-fn settle(whole: &WholeFaces, mut found: Vec<TileFound>, image_size: SizePx) -> Settled {
+fn settle(whole: &WholeFaces, mut found: Vec<FineFound>, image_size: SizePx) -> Settled {
     found.sort_by_key(|(index, _)| *index);
-    let faces = detector::merge(with_tiles(whole.raw.clone(), found));
+    let faces = detector::merge(with_fine(whole.raw.clone(), found));
     let primary = match whole.meshed {
         Some(bbox) => best_overlap(&faces, bbox).or_else(|| primary_face(&faces, image_size)),
         None => primary_face(&faces, image_size),
@@ -354,7 +349,7 @@ fn settle(whole: &WholeFaces, mut found: Vec<TileFound>, image_size: SizePx) -> 
 }
 
 /// [`super::Vision::analyze`] of a capture: the analysis of [`Vision::analyze_capture_and`] with
-/// every tile searched on this thread.
+/// the fine pass run on this thread.
 pub(super) fn analyze_alone(
     detector: &mut FaceDetector,
     mesher: &mut FaceMesher,
@@ -362,7 +357,7 @@ pub(super) fn analyze_alone(
     second_face_area_ratio: f32,
 ) -> Result<FaceAnalysis, VisionError> {
     let image_size = SizePx::new(img.width(), img.height());
-    let queue = TileQueue::new();
+    let queue = FineQueue::new();
     let whole = whole_pass(detector, mesher, img, |faces: &[FaceDetection]| {
         queue.publish_for(img, faces, second_face_area_ratio);
     })?;
@@ -396,8 +391,8 @@ fn capture_mesh(
     Ok(measures::face_mesh(output.landmarks, output.presence))
 }
 
-/// The whole pass's detections followed by the tiles' in tile order.
-fn with_tiles(mut raw: Vec<RawDetection>, found: Vec<TileFound>) -> Vec<RawDetection> {
+/// The whole pass's detections followed by the fine pass's, in pass order.
+fn with_fine(mut raw: Vec<RawDetection>, found: Vec<FineFound>) -> Vec<RawDetection> {
     raw.extend(found.into_iter().flat_map(|(_, detections)| detections));
     raw
 }
@@ -424,55 +419,54 @@ fn thread_failed(model: &'static str, reason: &str) -> VisionError {
 mod tests {
     use super::*;
 
-    fn region(x: f64) -> Region {
-        Region {
-            x,
-            y: 0.0,
-            width: 10.0,
-            height: 10.0,
+    fn canvas(scale: f64) -> Canvas {
+        Canvas {
+            scale,
+            width: 16,
+            height: 16,
         }
     }
 
     #[test]
-    fn every_tile_is_handed_out_once_after_they_are_published() {
-        let tiles: Vec<Region> = (0..9).map(|i| region(f64::from(i))).collect();
-        let queue = TileQueue::new();
+    fn every_pass_is_handed_out_once_after_they_are_published() {
+        let passes: Vec<Canvas> = (0..9).map(|i| canvas(f64::from(i))).collect();
+        let queue = FineQueue::new();
         assert!(
-            queue.next_tile().is_none(),
-            "nothing before the tiles are published"
+            queue.next_pass().is_none(),
+            "nothing before the passes are published"
         );
-        queue.publish(tiles);
-        queue.publish(vec![region(99.0)]);
+        queue.publish(passes);
+        queue.publish(vec![canvas(99.0)]);
         let mut taken = Vec::new();
-        while let Some((index, tile)) = queue.next_tile() {
-            taken.push((index, tile.x));
+        while let Some((index, pass)) = queue.next_pass() {
+            taken.push((index, pass.scale));
         }
         let expected: Vec<(usize, f64)> = (0..9).map(f64::from).enumerate().collect();
         assert_eq!(taken, expected);
-        assert!(queue.next_tile().is_none());
+        assert!(queue.next_pass().is_none());
     }
 
     #[test]
-    fn a_closed_queue_hands_out_no_more_tiles() {
-        let tiles: Vec<Region> = (0..9).map(|i| region(f64::from(i))).collect();
-        let queue = TileQueue::new();
-        queue.publish(tiles.clone());
+    fn a_closed_queue_hands_out_nothing_more() {
+        let passes: Vec<Canvas> = (0..9).map(|i| canvas(f64::from(i))).collect();
+        let queue = FineQueue::new();
+        queue.publish(passes.clone());
         let first: Vec<usize> = (0..2)
-            .filter_map(|_| queue.next_tile())
+            .filter_map(|_| queue.next_pass())
             .map(|(i, _)| i)
             .collect();
         assert_eq!(first, vec![0, 1]);
         queue.close();
-        assert!(queue.next_tile().is_none());
-        assert!(queue.next_tile().is_none());
-        let closed_first = TileQueue::new();
+        assert!(queue.next_pass().is_none());
+        assert!(queue.next_pass().is_none());
+        let closed_first = FineQueue::new();
         closed_first.close();
-        closed_first.publish(tiles);
-        assert!(closed_first.next_tile().is_none());
+        closed_first.publish(passes);
+        assert!(closed_first.next_pass().is_none());
     }
 
     #[test]
-    fn tile_detections_follow_the_whole_pass_in_tile_order() {
+    fn fine_detections_follow_the_whole_pass_in_pass_order() {
         let detection = |score: f32| RawDetection {
             score,
             center_x: 0.0,
@@ -483,7 +477,7 @@ mod tests {
         };
         let mut found = vec![(2, vec![detection(0.3)]), (0, vec![detection(0.1)])];
         found.sort_by_key(|(index, _)| *index);
-        let all = with_tiles(vec![detection(0.9)], found);
+        let all = with_fine(vec![detection(0.9)], found);
         let scores: Vec<f32> = all.iter().map(|d| d.score).collect();
         assert_eq!(scores, vec![0.9, 0.1, 0.3]);
     }

@@ -1,10 +1,12 @@
-//! The face detector: runs BlazeFace (short range) on square windows of an image and returns every
-//! face in image pixels. A frame is searched once, letterboxed; a capture is also searched on a
-//! central square crop when that finds nothing, and on overlapping tiles at twice the scale or more so
-//! a second, smaller face behind the subject is found too. The tiles are as large as the smallest
-//! second face that matters allows (see [`capture_tiles`]). Owns no mesh and no primary-face choice.
+//! The face detector: runs BlazeFace (short range) on an image and returns every face in image
+//! pixels. A frame is searched once, letterboxed; a capture is also searched on a central square crop
+//! when that finds nothing, and once more at a finer scale (at least twice the letterbox pass's) so a
+//! second, smaller face behind the subject is found too. That fine pass runs the model's convolutions
+//! over the whole image at once (a [`Canvas`]) instead of on overlapping 128-px tiles: the same scale,
+//! about a third of the work. The scale is as coarse as the smallest second face that matters allows
+//! (see [`capture_canvas`]). Owns no mesh and no primary-face choice.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
@@ -22,28 +24,62 @@ const INPUT_SCALE: f32 = 2.0 / 255.0;
 const INPUT_OFFSET: f32 = -1.0;
 /// MediaPipe letterboxes with black, which is -1 after scaling.
 const LETTERBOX_COLOUR: [u8; 3] = [0, 0, 0];
-/// Capture tiles are this fraction of the image's short side: faces half the size the letterbox
-/// pass can see are found (the short-range model needs a face of roughly a fifth of its input).
-const TILE_FRACTION_OF_SHORT_SIDE: f64 = 0.5;
-/// The smallest second face that matters fills at least this fraction of a tile's side. Measured
-/// (2026-11-23) by scaling each fixture's face into a detector window at four positions and taking
-/// the worst score: at 0.18 every one of the 18 good faces scores ≥ 0.91 and 35 of the 36 single
-/// faces of the bad fixtures (turned, profile, dark, sunglasses, hats) reach the tiles' 0.75 floor;
-/// the exception, a head-down face under a cap, scores 0.71 at 0.18 and at 0.2 alike. At 0.16 a
-/// profile face (interfaces_063) is lost entirely and a hat with sunglasses drops to 0.70.
-const TILE_FACE_FRACTION: f64 = 0.18;
-/// Neighbouring tiles overlap by half a tile, so any face up to half a tile wide lies wholly in one.
-const TILE_STEP_FRACTION: f64 = 0.5;
-/// Tiles are only searched when they hold at least this many image pixels per input pixel; on a
-/// smaller image a tile would just be the letterbox pass again, upsampled.
-const MIN_TILE_SIDE_PX: f64 = 2.0 * SIDE as f64;
-/// Tile detections must score at least this: at twice the scale the detector also fires at 0.5-0.7
-/// on ears, hands and profiles (8 such false faces on the fixtures, none above 0.67), while the
-/// real small faces it is there for score 0.83-0.98.
-const TILE_MIN_SCORE: f32 = 0.75;
-/// A detection touching a tile edge inside the image is a partial face: it is dropped when its box
-/// comes this close (fraction of the tile side) to such an edge.
-const TILE_EDGE_MARGIN_FRACTION: f32 = 0.02;
+/// The fine pass sees the image at the scale of a 128-px window on this fraction of the image's short
+/// side: faces half the size the letterbox pass can see are found (the short-range model needs a
+/// face of roughly a fifth of its input).
+const FINE_WINDOW_FRACTION_OF_SHORT_SIDE: f64 = 0.5;
+/// The smallest second face that matters fills at least this fraction of a 128-px window of the fine
+/// pass. Measured (2026-11-23) by scaling each fixture's face into a detector window at four positions
+/// and taking the worst score: at 0.18 every one of the 18 good faces scores ≥ 0.91 and 35 of the 36
+/// single faces of the bad fixtures (turned, profile, dark, sunglasses, hats) reach the fine pass's
+/// 0.75 floor; the exception, a head-down face under a cap, scores 0.71 at 0.18 and at 0.2 alike. At
+/// 0.16 a profile face (interfaces_063) is lost entirely and a hat with sunglasses drops to 0.70.
+const FINE_FACE_FRACTION: f64 = 0.18;
+/// The fine pass only runs when its window holds at least this many image pixels per input pixel; on
+/// a smaller image it would just be the letterbox pass again, upsampled.
+const MIN_FINE_WINDOW_PX: f64 = 2.0 * SIDE as f64;
+/// Fine-pass detections must score at least this: at twice the scale the detector also fires at
+/// 0.5-0.7 on ears, hands and profiles (8 such false faces on the fixtures' tiles, none above 0.67),
+/// while the real small faces it is there for score 0.83-0.98.
+const FINE_MIN_SCORE: f32 = 0.75;
+/// Compiled fine-pass inputs kept per detector (one per input size; a booth camera needs one or two).
+const CANVAS_PLANS_KEPT: usize = 4;
+
+/// The fine pass of one capture: the image scaled down by `scale` into the top-left corner of a
+/// `width` x `height` model input (multiples of the model's coarsest stride; the rest is padding).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Canvas {
+    /// Image pixels per input pixel.
+    pub scale: f64,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Canvas {
+    /// The input covering a `width` x `height` image at `scale` image pixels per input pixel.
+    fn covering(width: f64, height: f64, scale: f64) -> Option<Self> {
+        let stride = blazeface::COARSEST_STRIDE_PX;
+        let side = |extent: f64| {
+            // A hair's tolerance, so an exact fit is not rounded up a whole stride.
+            let pixels = (extent / scale - 1e-6).ceil();
+            (pixels.is_finite() && pixels >= 1.0)
+                .then(|| (pixels as usize).div_ceil(stride) * stride)
+        };
+        Some(Self {
+            scale,
+            width: side(width)?,
+            height: side(height)?,
+        })
+    }
+}
+
+/// The model compiled for one fine-pass input size, with that size's anchors.
+#[derive(Debug)]
+struct CanvasPlan {
+    size: (usize, usize),
+    model: OnnxModel,
+    anchors: Vec<Anchor>,
+}
 
 /// The BlazeFace model with its anchors and reusable buffers.
 #[derive(Debug)]
@@ -51,19 +87,22 @@ pub struct FaceDetector {
     model: OnnxModel,
     anchors: Vec<Anchor>,
     rgb: Vec<u8>,
+    /// The model file, to compile fine-pass inputs of new sizes.
+    path: PathBuf,
+    /// Fine-pass plans, most recently used last.
+    canvases: Vec<CanvasPlan>,
 }
 
 impl FaceDetector {
     pub fn load(models_dir: &Path) -> Result<Self, VisionError> {
-        let model = OnnxModel::load(
-            &models_dir.join(MODEL_FILE),
-            "face detector",
-            [1, SIDE, SIDE, 3],
-        )?;
+        let path = models_dir.join(MODEL_FILE);
+        let model = OnnxModel::load(&path, "face detector", [1, SIDE, SIDE, 3])?;
         Ok(Self {
             model,
             anchors: blazeface::anchors(),
             rgb: Vec::new(),
+            path,
+            canvases: Vec::new(),
         })
     }
 
@@ -82,7 +121,7 @@ impl FaceDetector {
             width: long_side,
             height: long_side,
         };
-        let mut found = self.detect_window(img, letterbox, false)?;
+        let mut found = self.detect_window(img, letterbox)?;
         let short_side = width.min(height);
         if mode == AnalyzeMode::Capture && found.is_empty() && short_side < long_side {
             let central = Region {
@@ -91,18 +130,76 @@ impl FaceDetector {
                 width: short_side,
                 height: short_side,
             };
-            found = self.detect_window(img, central, false)?;
+            found = self.detect_window(img, central)?;
         }
         Ok(found)
     }
 
-    /// The smaller faces of one capture tile (see [`tiles`]), in image pixels.
-    pub fn detect_tile(
+    /// The smaller faces of a capture's fine pass (see [`capture_canvas`]), in image pixels.
+    pub fn detect_canvas(
         &mut self,
         img: &RgbImage,
-        tile: Region,
+        canvas: Canvas,
     ) -> Result<Vec<RawDetection>, VisionError> {
-        self.detect_window(img, tile, true)
+        let scale = canvas.scale as f32;
+        let map = IndexMap {
+            origin: [0.0, 0.0],
+            step_u: [scale, 0.0],
+            step_v: [0.0, scale],
+        };
+        imaging::warp_bilinear(
+            img,
+            &map,
+            (canvas.width as u32, canvas.height as u32),
+            Border::Constant(LETTERBOX_COLOUR),
+            &mut self.rgb,
+        );
+        let rgb = std::mem::take(&mut self.rgb);
+        let plan = self.canvas_plan((canvas.width, canvas.height));
+        let found = plan.and_then(|plan| {
+            imaging::fill_tensor(&rgb, plan.model.input_mut()?, INPUT_SCALE, INPUT_OFFSET);
+            let anchor_count = plan.anchors.len();
+            let outputs = plan.model.run()?;
+            let regressors = outputs.slice(0, anchor_count * blazeface::REGRESSOR_VALUES)?;
+            let logits = outputs.slice(1, anchor_count)?;
+            let unit = blazeface::decode(regressors, logits, &plan.anchors, FINE_MIN_SCORE);
+            Ok(blazeface::weighted_nms(unit, blazeface::NMS_MIN_IOU))
+        });
+        self.rgb = rgb;
+        // Positions are in units of 128 input pixels: one unit is 128 * scale image pixels.
+        let unit = Region {
+            x: 0.0,
+            y: 0.0,
+            width: SIDE as f64 * canvas.scale,
+            height: SIDE as f64 * canvas.scale,
+        };
+        Ok(found?
+            .iter()
+            .map(|detection| to_image(detection, unit))
+            .collect())
+    }
+
+    /// The model compiled for a fine-pass input of `size` (width, height), compiled on first use.
+    fn canvas_plan(&mut self, size: (usize, usize)) -> Result<&mut CanvasPlan, VisionError> {
+        if let Some(index) = self.canvases.iter().position(|plan| plan.size == size) {
+            let plan = self.canvases.remove(index);
+            self.canvases.push(plan);
+        } else {
+            let (width, height) = size;
+            let model = OnnxModel::load(&self.path, "face detector", [1, height, width, 3])?;
+            if self.canvases.len() >= CANVAS_PLANS_KEPT {
+                self.canvases.remove(0);
+            }
+            self.canvases.push(CanvasPlan {
+                size,
+                model,
+                anchors: blazeface::anchors_for(width, height),
+            });
+        }
+        self.canvases.last_mut().ok_or(VisionError::Inference {
+            model: "face detector",
+            reason: "no plan for the fine pass".to_owned(),
+        })
     }
 
     /// Detections inside one square window, mapped to image pixels.
@@ -110,7 +207,6 @@ impl FaceDetector {
         &mut self,
         img: &RgbImage,
         window: Region,
-        is_tile: bool,
     ) -> Result<Vec<RawDetection>, VisionError> {
         let side = SIDE as u32;
         imaging::warp_bilinear(
@@ -131,14 +227,8 @@ impl FaceDetector {
         let logits = outputs.slice(1, blazeface::ANCHOR_COUNT)?;
         let unit = blazeface::decode(regressors, logits, &self.anchors, blazeface::MIN_SCORE);
         let unit = blazeface::weighted_nms(unit, blazeface::NMS_MIN_IOU);
-        let image_size = (img.width() as f32, img.height() as f32);
         Ok(unit
             .iter()
-            .filter(|detection| {
-                !is_tile
-                    || (detection.score >= TILE_MIN_SCORE
-                        && !touches_inner_edge(detection, window, image_size))
-            })
             .map(|detection| to_image(detection, window))
             .collect())
     }
@@ -152,79 +242,37 @@ pub fn merge(found: Vec<RawDetection>) -> Vec<FaceDetection> {
     merged.iter().map(to_face_detection).collect()
 }
 
-/// The tiles a capture is searched on once its whole-image pass found `whole`. A second face only
-/// matters when its box area is at least `second_face_area_ratio` of the primary face's (the
+/// The fine pass of a capture whose whole-image pass found `whole`, if it needs one. A second face
+/// only matters when its box area is at least `second_face_area_ratio` of the primary face's (the
 /// `multiple_faces` limit): a smaller one cannot fail the check, and when the whole pass found exactly
-/// one face, that face stays the primary face (see `capture`). So with exactly one face the tiles
-/// grow until the smallest face that matters fills `TILE_FACE_FRACTION` of one, never smaller than
-/// `TILE_FRACTION_OF_SHORT_SIDE` of the short side and never larger than the short side. With no face
-/// or several (the primary face may be among the tiles' finds), they are that fraction of the short
-/// side.
-pub fn capture_tiles(
+/// one face, that face stays the primary face (see `capture`). So with exactly one face the scale
+/// coarsens until the smallest face that matters fills `FINE_FACE_FRACTION` of a 128-px window, never
+/// finer than a window on `FINE_WINDOW_FRACTION_OF_SHORT_SIDE` of the short side and never coarser
+/// than one on the whole short side. With no face or several (the primary face may be among the fine
+/// pass's finds), the window is that fraction of the short side.
+pub fn capture_canvas(
     width: f64,
     height: f64,
     whole: &[FaceDetection],
     second_face_area_ratio: f32,
-) -> Vec<Region> {
-    let base = width.min(height) * TILE_FRACTION_OF_SHORT_SIDE;
-    if base < MIN_TILE_SIDE_PX {
-        // Too small for tiles at their finest: larger ones would only repeat the letterbox pass.
-        return Vec::new();
+) -> Option<Canvas> {
+    let base = width.min(height) * FINE_WINDOW_FRACTION_OF_SHORT_SIDE;
+    if base < MIN_FINE_WINDOW_PX {
+        // Too small for a finer pass: it would only repeat the letterbox pass.
+        return None;
     }
-    let side = match whole {
+    let window = match whole {
         [only] => {
             let smallest = f64::from((only.bbox.area().max(0.0) * second_face_area_ratio).sqrt());
-            base.max(smallest / TILE_FACE_FRACTION)
+            base.max(smallest / FINE_FACE_FRACTION)
                 .min(width.min(height))
         }
         _ => base,
     };
-    tiles_of_side(width, height, side)
-}
-
-/// Overlapping square tiles of `side` covering the image, or none when `side` is too small.
-fn tiles_of_side(width: f64, height: f64, side: f64) -> Vec<Region> {
-    if !side.is_finite() || side < MIN_TILE_SIDE_PX {
-        return Vec::new();
+    if !window.is_finite() {
+        return None;
     }
-    let step = side * TILE_STEP_FRACTION;
-    let offsets = |extent: f64| {
-        let count = ((extent - side) / step).ceil().max(0.0) as usize + 1;
-        // Spread the tiles evenly so the last one ends exactly at the image edge.
-        let spacing = if count > 1 {
-            (extent - side) / (count - 1) as f64
-        } else {
-            0.0
-        };
-        (0..count).map(move |index| index as f64 * spacing)
-    };
-    let mut regions = Vec::new();
-    for y in offsets(height) {
-        for x in offsets(width) {
-            regions.push(Region {
-                x,
-                y,
-                width: side,
-                height: side,
-            });
-        }
-    }
-    regions
-}
-
-/// Whether a tile detection (unit coordinates) reaches an edge of the tile that is not an image
-/// edge, i.e. the face probably continues outside the tile.
-fn touches_inner_edge(detection: &RawDetection, tile: Region, image_size: (f32, f32)) -> bool {
-    let margin = TILE_EDGE_MARGIN_FRACTION;
-    let left = detection.center_x - detection.width / 2.0;
-    let right = detection.center_x + detection.width / 2.0;
-    let top = detection.center_y - detection.height / 2.0;
-    let bottom = detection.center_y + detection.height / 2.0;
-    let tile_is_inner = |edge: f64, image_edge: f32| (edge as f32 - image_edge).abs() > 0.5;
-    (left < margin && tile_is_inner(tile.x, 0.0))
-        || (top < margin && tile_is_inner(tile.y, 0.0))
-        || (right > 1.0 - margin && tile_is_inner(tile.right(), image_size.0))
-        || (bottom > 1.0 - margin && tile_is_inner(tile.bottom(), image_size.1))
+    Canvas::covering(width, height, window / SIDE as f64)
 }
 
 /// Maps a detection from the unit square of `window` to image pixels.
@@ -280,79 +328,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tiles_cover_the_image_with_overlap() {
-        let tiles = |width: f64, height: f64| capture_tiles(width, height, &[], 0.1);
-        let regions = tiles(1350.0, 1350.0);
-        assert_eq!(regions.len(), 9);
-        let last = regions[8];
-        assert!((last.right() - 1350.0).abs() < 1e-6);
-        assert!((last.bottom() - 1350.0).abs() < 1e-6);
-        assert!((regions[1].x - 337.5).abs() < 1e-6);
-        assert!(tiles(300.0, 300.0).is_empty());
-        let wide = tiles(1920.0, 1080.0);
-        assert!(
-            wide.iter()
-                .all(|r| r.right() <= 1920.0 + 1e-6 && r.x >= 0.0)
-        );
-        assert_eq!(wide.len(), 7 * 3);
+    fn canvas(width: f64, height: f64, faces: &[FaceDetection], ratio: f32) -> (usize, usize) {
+        let canvas = capture_canvas(width, height, faces, ratio).expect("a fine pass");
+        // The input covers the whole image, less than one stride of padding on each side.
+        let stride = blazeface::COARSEST_STRIDE_PX as f64 * canvas.scale;
+        for (input, extent) in [(canvas.width, width), (canvas.height, height)] {
+            let covered = input as f64 * canvas.scale;
+            assert!(
+                covered >= extent - 1e-6 && covered < extent + stride,
+                "{canvas:?}"
+            );
+        }
+        (canvas.width, canvas.height)
     }
 
     #[test]
-    fn tiles_grow_with_the_smallest_second_face_that_matters() {
-        // A small primary face: the finest tiles (half the short side), as with no face at all.
-        let small = capture_tiles(1280.0, 720.0, &[face(150.0)], 0.1);
-        assert_eq!(small.len(), 7 * 3);
-        assert!((small[0].width - 360.0).abs() < 1e-6);
-        // A 285 px face (the chsi pose guide's middle at 720p): second faces from 90 px matter, so the
-        // tiles are 500 px and fewer.
-        let framed = capture_tiles(1280.0, 720.0, &[face(285.0)], 0.1);
-        let side = f64::from(285.0_f32 * 0.1_f32.sqrt()) / TILE_FACE_FRACTION;
-        assert!((framed[0].width - side).abs() < 1e-3, "{}", framed[0].width);
-        assert_eq!(framed.len(), 5 * 2);
-        // A close-up: tiles as tall as the image, never taller.
-        let close = capture_tiles(1280.0, 720.0, &[face(470.0)], 0.1);
-        assert_eq!(close.len(), 3);
-        assert!(
-            close
-                .iter()
-                .all(|r| (r.height - 720.0).abs() < 1e-6 && r.y == 0.0)
-        );
+    fn the_fine_pass_sees_the_image_at_twice_the_letterbox_scale_or_finer() {
+        // No face: windows of half the short side, so the short side spans 256 input pixels.
+        assert_eq!(canvas(1350.0, 1350.0, &[], 0.1), (256, 256));
+        assert_eq!(canvas(1920.0, 1080.0, &[], 0.1), (464, 256));
+        assert!(capture_canvas(300.0, 300.0, &[], 0.1).is_none());
+    }
+
+    #[test]
+    fn the_fine_pass_coarsens_with_the_smallest_second_face_that_matters() {
+        // A small primary face: the finest scale, as with no face at all.
+        assert_eq!(canvas(1280.0, 720.0, &[face(150.0)], 0.1), (464, 256));
+        // A 285 px face (the chsi pose guide's middle at 720p): second faces from 90 px matter, so a
+        // window of 500 px is enough.
+        let framed = capture_canvas(1280.0, 720.0, &[face(285.0)], 0.1).expect("a fine pass");
+        let window = f64::from(285.0_f32 * 0.1_f32.sqrt()) / FINE_FACE_FRACTION;
+        assert!((framed.scale * 128.0 - window).abs() < 1e-3, "{framed:?}");
+        assert_eq!(canvas(1280.0, 720.0, &[face(285.0)], 0.1), (336, 192));
+        // A close-up: never coarser than a window on the whole short side.
+        assert_eq!(canvas(1280.0, 720.0, &[face(470.0)], 0.1), (240, 128));
         // A stricter limit searches for smaller faces again.
+        assert_eq!(canvas(1280.0, 720.0, &[face(285.0)], 0.02), (464, 256));
+        // Several faces: the primary may be among the fine pass's finds, so the finest scale.
         assert_eq!(
-            capture_tiles(1280.0, 720.0, &[face(285.0)], 0.02).len(),
-            7 * 3
+            canvas(1280.0, 720.0, &[face(285.0), face(100.0)], 0.1),
+            (464, 256)
         );
-        // Several faces: the primary may be among the tiles' finds, so the finest tiles.
-        assert_eq!(
-            capture_tiles(1280.0, 720.0, &[face(285.0), face(100.0)], 0.1).len(),
-            7 * 3
-        );
-        // An image too small for tiles stays without them, whatever the face.
-        assert!(capture_tiles(480.0, 480.0, &[face(300.0)], 0.1).is_empty());
-    }
-
-    #[test]
-    fn partial_faces_at_inner_tile_edges_are_recognised() {
-        let tile = Region {
-            x: 100.0,
-            y: 0.0,
-            width: 500.0,
-            height: 500.0,
-        };
-        let mut detection = RawDetection {
-            score: 0.9,
-            center_x: 0.05,
-            center_y: 0.5,
-            width: 0.2,
-            height: 0.2,
-            keypoints: [[0.0; 2]; blazeface::KEYPOINT_COUNT],
-        };
-        assert!(touches_inner_edge(&detection, tile, (1000.0, 500.0)));
-        detection.center_x = 0.5;
-        assert!(!touches_inner_edge(&detection, tile, (1000.0, 500.0)));
-        // The top edge of this tile is the image's own edge: a face there is not partial.
-        detection.center_y = 0.05;
-        assert!(!touches_inner_edge(&detection, tile, (1000.0, 500.0)));
+        // An image too small for a finer pass stays without one, whatever the face.
+        assert!(capture_canvas(480.0, 480.0, &[face(300.0)], 0.1).is_none());
     }
 }

@@ -310,6 +310,10 @@ impl IndexMap {
 
 /// Fills an RGB `out_width` x `out_height` buffer by bilinear sampling of `src` at `map` (OpenCV
 /// `warpPerspective` with `INTER_LINEAR`: no prefilter); samples outside the image follow `border`.
+///
+/// Samples whose four neighbours all lie inside the image (nearly all of them) take a direct path;
+/// the rest go through the border rule. Both do the same arithmetic in the same order, so the
+/// output does not depend on which path a sample took.
 pub fn warp_bilinear(
     src: &RgbImage,
     map: &IndexMap,
@@ -318,44 +322,124 @@ pub fn warp_bilinear(
     dst: &mut Vec<u8>,
 ) {
     dst.clear();
-    dst.reserve(out_width as usize * out_height as usize * 3);
-    let width = i64::from(src.width());
-    let height = i64::from(src.height());
-    let raw = src.as_raw();
-    let stride = src.width() as usize * 3;
-    // Index of a neighbour, or None outside the image (constant border).
-    let clamp = |index: i64, limit: i64| match border {
-        Border::Replicate => Some(index.clamp(0, limit - 1) as usize),
-        Border::Constant(_) => (0..limit).contains(&index).then_some(index as usize),
-    };
-    let fill = match border {
-        Border::Constant(colour) => colour.map(f32::from),
-        Border::Replicate => [0.0; 3],
-    };
-    for v in 0..out_height {
-        for u in 0..out_width {
-            let (fu, fv) = (u as f32, v as f32);
+    dst.resize(out_width as usize * out_height as usize * 3, 0);
+    if out_width == 0 {
+        return;
+    }
+    let sampler = Sampler::new(src, border);
+    // A sample at x in [0, last_x) has its right neighbour inside the image too.
+    let last_x = src.width().saturating_sub(1) as f32;
+    let last_y = src.height().saturating_sub(1) as f32;
+    for (v, line) in dst.chunks_exact_mut(out_width as usize * 3).enumerate() {
+        let fv = v as f32;
+        for (u, out) in line.chunks_exact_mut(3).enumerate() {
+            let fu = u as f32;
             let x = map.origin[0] + fu * map.step_u[0] + fv * map.step_v[0];
             let y = map.origin[1] + fu * map.step_u[1] + fv * map.step_v[1];
-            let (x0, y0) = (x.floor(), y.floor());
-            let (tx, ty) = (x - x0, y - y0);
-            let (x0, y0) = (x0 as i64, y0 as i64);
-            let columns = [clamp(x0, width), clamp(x0 + 1, width)];
-            let rows = [clamp(y0, height), clamp(y0 + 1, height)];
-            for channel in 0..3 {
-                let at = |column: Option<usize>, row: Option<usize>| match (column, row) {
-                    (Some(column), Some(row)) => {
-                        f32::from(raw[row * stride + column * 3 + channel])
-                    }
-                    _ => fill[channel],
-                };
-                let top = at(columns[0], rows[0]) * (1.0 - tx) + at(columns[1], rows[0]) * tx;
-                let bottom = at(columns[0], rows[1]) * (1.0 - tx) + at(columns[1], rows[1]) * tx;
-                // +0.5 and a truncating cast round these non-negative values without a call to `roundf`.
-                dst.push((top * (1.0 - ty) + bottom * ty + 0.5) as u8);
+            if x >= 0.0 && y >= 0.0 && x < last_x && y < last_y {
+                // Non-negative: truncation is the floor.
+                let (x0, y0) = (x as usize, y as usize);
+                sampler.inside(x0, y0, x - x0 as f32, y - y0 as f32, out);
+            } else {
+                sampler.at_border(x, y, out);
             }
         }
     }
+}
+
+/// Bilinear sampling of one image with a border rule.
+struct Sampler<'a> {
+    raw: &'a [u8],
+    stride: usize,
+    width: i64,
+    height: i64,
+    border: Border,
+    fill: [f32; 3],
+}
+
+impl<'a> Sampler<'a> {
+    fn new(src: &'a RgbImage, border: Border) -> Self {
+        let fill = match border {
+            Border::Constant(colour) => colour.map(f32::from),
+            Border::Replicate => [0.0; 3],
+        };
+        Self {
+            raw: src.as_raw(),
+            stride: src.width() as usize * 3,
+            width: i64::from(src.width()),
+            height: i64::from(src.height()),
+            border,
+            fill,
+        }
+    }
+
+    /// A sample whose neighbours `(x0, y0)` to `(x0 + 1, y0 + 1)` are all inside the image.
+    fn inside(&self, x0: usize, y0: usize, tx: f32, ty: f32, out: &mut [u8]) {
+        let top_start = y0 * self.stride + x0 * 3;
+        let bottom_start = top_start + self.stride;
+        let (Some(top), Some(bottom)) = (
+            self.raw.get(top_start..top_start + 6),
+            self.raw.get(bottom_start..bottom_start + 6),
+        ) else {
+            return;
+        };
+        for (channel, out) in out.iter_mut().enumerate() {
+            let at = |line: &[u8], offset: usize| f32::from(line[offset + channel]);
+            blend(
+                [at(top, 0), at(top, 3), at(bottom, 0), at(bottom, 3)],
+                tx,
+                ty,
+                out,
+            );
+        }
+    }
+
+    /// A sample with a neighbour outside the image (or a non-finite position): the border rule.
+    fn at_border(&self, x: f32, y: f32, out: &mut [u8]) {
+        let (x0, y0) = (x.floor(), y.floor());
+        let (tx, ty) = (x - x0, y - y0);
+        let (x0, y0) = (x0 as i64, y0 as i64);
+        // Index of a neighbour, or None outside the image (constant border).
+        let clamp = |index: i64, limit: i64| match self.border {
+            Border::Replicate => Some(index.clamp(0, limit - 1) as usize),
+            Border::Constant(_) => (0..limit).contains(&index).then_some(index as usize),
+        };
+        let columns = [clamp(x0, self.width), clamp(x0 + 1, self.width)];
+        let rows = [clamp(y0, self.height), clamp(y0 + 1, self.height)];
+        for (channel, out) in out.iter_mut().enumerate() {
+            let at = |column: Option<usize>, row: Option<usize>| match (column, row) {
+                (Some(column), Some(row)) => self
+                    .raw
+                    .get(row * self.stride + column * 3 + channel)
+                    .map_or(self.fill[channel], |&value| f32::from(value)),
+                _ => self.fill[channel],
+            };
+            blend(
+                [
+                    at(columns[0], rows[0]),
+                    at(columns[1], rows[0]),
+                    at(columns[0], rows[1]),
+                    at(columns[1], rows[1]),
+                ],
+                tx,
+                ty,
+                out,
+            );
+        }
+    }
+}
+
+/// Bilinear blend of `[top left, top right, bottom left, bottom right]`, rounded to a byte.
+fn blend(
+    [top_left, top_right, bottom_left, bottom_right]: [f32; 4],
+    tx: f32,
+    ty: f32,
+    out: &mut u8,
+) {
+    let top = top_left * (1.0 - tx) + top_right * tx;
+    let bottom = bottom_left * (1.0 - tx) + bottom_right * tx;
+    // +0.5 and a truncating cast round these non-negative values without a call to `roundf`.
+    *out = (top * (1.0 - ty) + bottom * ty + 0.5) as u8;
 }
 
 #[cfg(test)]
@@ -422,6 +506,60 @@ mod tests {
             .render_region(&src, region, 4, 4, Border::Constant([7, 8, 9]), &mut dst)
             .unwrap();
         assert!(dst.chunks_exact(3).all(|pixel| pixel == [7, 8, 9]));
+    }
+
+    /// The per-sample border rule for every sample (the implementation before the direct path).
+    fn warp_reference(
+        src: &RgbImage,
+        map: &IndexMap,
+        (out_width, out_height): (u32, u32),
+        border: Border,
+    ) -> Vec<u8> {
+        let sampler = Sampler::new(src, border);
+        let mut dst = vec![0; out_width as usize * out_height as usize * 3];
+        for (index, out) in dst.chunks_exact_mut(3).enumerate() {
+            let (u, v) = (index % out_width as usize, index / out_width as usize);
+            let (fu, fv) = (u as f32, v as f32);
+            let x = map.origin[0] + fu * map.step_u[0] + fv * map.step_v[0];
+            let y = map.origin[1] + fu * map.step_u[1] + fv * map.step_v[1];
+            sampler.at_border(x, y, out);
+        }
+        dst
+    }
+
+    #[test]
+    fn the_direct_path_gives_the_bytes_of_the_border_rule() {
+        // A noisy image, so any difference in a neighbour or a weight shows.
+        let mut state = 0x2545_f491_u32;
+        let src = RgbImage::from_fn(97, 61, |_, _| {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            };
+            image::Rgb([next(), next(), next()])
+        });
+        let mut dst = Vec::new();
+        let mut compared = 0;
+        for (step, angle) in [0.0_f32, 0.3, -1.1, 2.5].into_iter().enumerate() {
+            for (x, y, side) in [(10.3, 7.7, 40.0), (-20.0, -15.5, 90.0), (60.0, 30.0, 70.0)] {
+                let rect = RotatedRect {
+                    center_x: x + side / 2.0 + step as f32,
+                    center_y: y + side / 2.0,
+                    width: side,
+                    height: side * 0.8,
+                    angle_rad: angle,
+                };
+                for border in [Border::Replicate, Border::Constant([1, 2, 3])] {
+                    let map = IndexMap::new(&rect, 33, 29);
+                    warp_bilinear(&src, &map, (33, 29), border, &mut dst);
+                    assert_eq!(dst, warp_reference(&src, &map, (33, 29), border));
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 24);
     }
 
     #[test]

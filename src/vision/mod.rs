@@ -101,11 +101,11 @@ pub struct Vision {
     /// `None` only while a capture's second thread holds it (see `capture`), or if that thread died
     /// before handing it back.
     segmenter: Option<Segmenter>,
-    /// A second detector for the capture tiles searched beside other work (see `capture`); `None`
-    /// only if its thread failed, and then the first detector searches them.
-    tile_detector: Option<FaceDetector>,
-    /// A capture's tiles look for second faces down to this fraction of the primary face's box area
-    /// (the `multiple_faces` limit; see [`detector::capture_tiles`]).
+    /// A second detector for a capture's fine pass run beside other work (see `capture`); `None`
+    /// only if its thread failed, and then the first detector runs it.
+    fine_detector: Option<FaceDetector>,
+    /// A capture's fine pass looks for second faces down to this fraction of the primary face's box
+    /// area (the `multiple_faces` limit; see [`detector::capture_canvas`]).
     second_face_area_ratio: f32,
     models_dir: PathBuf,
 }
@@ -117,7 +117,7 @@ impl Vision {
             detector: FaceDetector::load(models_dir)?,
             mesher: FaceMesher::load(models_dir)?,
             segmenter: Some(Segmenter::load(models_dir)?),
-            tile_detector: Some(FaceDetector::load(models_dir)?),
+            fine_detector: Some(FaceDetector::load(models_dir)?),
             second_face_area_ratio: CheckThresholds::default().max_second_face_area_ratio,
             models_dir: models_dir.to_path_buf(),
         })
@@ -176,7 +176,7 @@ impl Vision {
 
     /// [`Vision::analyze`] and [`Vision::segment`] of one image at once, on two threads: the
     /// segmenter runs on a second, scoped thread (`idbooth-segment`) while this thread detects and
-    /// meshes; a capture's tiled search is shared by both threads (see
+    /// meshes; a capture's fine pass is run by whichever thread is free first (see
     /// [`Vision::analyze_capture_and`]). Each model keeps its own buffers, so they never share data.
     pub fn analyze_and_segment(
         &mut self,

@@ -12,7 +12,7 @@ use super::context::Subject;
 use super::crop::PhotoCrop;
 use super::messages::Cue;
 use super::report::{CheckCode, CheckResult, CheckStatus, Limit};
-use super::sampling::{MaskView, RgbGrid, Stats};
+use super::sampling::{MaskView, RgbGrid, Stats, luma};
 use super::thresholds::CheckThresholds;
 use crate::core::spec::PhotoSpec;
 
@@ -125,23 +125,40 @@ fn owners(grid: &RgbGrid, subject: &Subject<'_>, mask: &MaskView<'_>) -> Vec<Own
 }
 
 fn background_measure(grid: &RgbGrid, owners: &[Owner]) -> Option<BackgroundMeasure> {
+    let width = grid.width;
+    let is_bg: Vec<bool> = owners
+        .iter()
+        .map(|&owner| owner == Owner::Background)
+        .collect();
+    let lumas: Vec<f32> = grid.cells.iter().map(|&rgb| luma(rgb)).collect();
+    // Background cells whose left and right neighbours are background too (never at a side).
+    let across: Vec<bool> = (0..is_bg.len())
+        .map(|index| {
+            let col = index % width;
+            col > 0 && col + 1 < width && is_bg[index - 1] && is_bg[index] && is_bg[index + 1]
+        })
+        .collect();
     let mut luma_stats = Stats::default();
     let mut gradient = Stats::default();
     let mut rgb_sum = [0.0_f32; 3];
-    let is_bg = |col: usize, row: usize| owners[row * grid.width + col] == Owner::Background;
     for row in 0..grid.height {
-        for col in 0..grid.width {
-            if !is_bg(col, row) {
+        for col in 0..width {
+            let index = row * width + col;
+            if !is_bg[index] {
                 continue;
             }
-            let rgb = grid.get(col, row);
-            luma_stats.push(grid.luma(col, row));
-            for (s, c) in rgb_sum.iter_mut().zip(rgb) {
+            luma_stats.push(lumas[index]);
+            for (s, c) in rgb_sum.iter_mut().zip(grid.cells[index]) {
                 *s += c;
             }
-            let interior = row > 0 && col > 0 && row + 1 < grid.height && col + 1 < grid.width;
-            if interior && (row - 1..=row + 1).all(|r| (col - 1..=col + 1).all(|c| is_bg(c, r))) {
-                gradient.push(scharr_magnitude(grid, col, row));
+            // The 3x3 neighbourhood is background: the gradient there is the background's own.
+            let interior = row > 0
+                && row + 1 < grid.height
+                && across[index - width]
+                && across[index]
+                && across[index + width];
+            if interior {
+                gradient.push(scharr_magnitude(&lumas, width, index));
             }
         }
     }
@@ -153,14 +170,19 @@ fn background_measure(grid: &RgbGrid, owners: &[Owner]) -> Option<BackgroundMeas
     })
 }
 
-fn scharr_magnitude(grid: &RgbGrid, col: usize, row: usize) -> f32 {
-    let l =
-        |dc: isize, dr: isize| grid.luma(col.wrapping_add_signed(dc), row.wrapping_add_signed(dr));
+/// Scharr gradient magnitude of `luma` (rows of `width`) at an interior `index`.
+fn scharr_magnitude(luma: &[f32], width: usize, index: usize) -> f32 {
+    let l = |dc: isize, dr: isize| {
+        luma[index
+            .wrapping_add_signed(dr * width as isize)
+            .wrapping_add_signed(dc)]
+    };
     let gx = SCHARR_CORNER * (l(1, -1) - l(-1, -1) + l(1, 1) - l(-1, 1))
         + SCHARR_CENTRE * (l(1, 0) - l(-1, 0));
     let gy = SCHARR_CORNER * (l(-1, 1) - l(-1, -1) + l(1, 1) - l(1, -1))
         + SCHARR_CENTRE * (l(0, 1) - l(0, -1));
-    gx.hypot(gy)
+    // The magnitude in double precision, rounded once: what glibc's `hypotf` returns, without the call.
+    (f64::from(gx) * f64::from(gx) + f64::from(gy) * f64::from(gy)).sqrt() as f32
 }
 
 fn clothing_colour(grid: &RgbGrid, owners: &[Owner], subject: &Subject<'_>) -> Option<[f32; 3]> {

@@ -254,34 +254,45 @@ impl<'a> MaskView<'a> {
     }
 }
 
-/// Running mean and variance (Welford) of a stream of values.
+/// Running mean and variance of a stream of values: sums of the values' offsets from the first one
+/// (so a large common level costs no precision), with no division per value.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Stats {
     pub count: usize,
-    mean: f64,
-    m2: f64,
+    shift: f64,
+    sum: f64,
+    sum_sq: f64,
 }
 
 impl Stats {
     pub fn push(&mut self, value: f32) {
-        self.count += 1;
         let v = f64::from(value);
-        let delta = v - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (v - self.mean);
+        if self.count == 0 {
+            self.shift = v;
+        }
+        self.count += 1;
+        let offset = v - self.shift;
+        self.sum += offset;
+        self.sum_sq += offset * offset;
     }
 
+    /// The mean (0 for no values).
     pub fn mean(&self) -> f32 {
-        self.mean as f32
+        if self.count == 0 {
+            return 0.0;
+        }
+        (self.shift + self.sum / self.count as f64) as f32
     }
 
     /// Population standard deviation (0 for fewer than two values).
     pub fn std_dev(&self) -> f32 {
         if self.count < 2 {
-            0.0
-        } else {
-            (self.m2 / self.count as f64).sqrt() as f32
+            return 0.0;
         }
+        let n = self.count as f64;
+        ((self.sum_sq - self.sum * self.sum / n) / n)
+            .max(0.0)
+            .sqrt() as f32
     }
 }
 
