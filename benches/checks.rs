@@ -30,7 +30,8 @@ fn frame_1280x720(capture: &RgbImage) -> RgbImage {
 
 /// A 1280x720 capture as the pose guide frames a student: the portrait scaled to the frame's height
 /// in the middle of a backdrop of its own background colour (face box about 260 px instead of the
-/// close-up band's 465 px, so the tiled search for second faces has 15 tiles instead of 3).
+/// close-up band's 465 px, so the fine pass for second faces has a 384x224 input instead of 240x128;
+/// with 128-px tiles it was 15 tiles instead of 3).
 fn framed_1280x720(capture: &RgbImage) -> RgbImage {
     let corner = image::imageops::crop_imm(capture, 0, 0, 32, 32).to_image();
     let mut sum = [0u64; 3];
@@ -91,7 +92,7 @@ fn bench_checks(c: &mut Criterion) {
             group.bench_function(label, |b| {
                 b.iter(|| {
                     if mode == AnalyzeMode::Capture {
-                        // The product path (`idbooth check`, the booth): the checks beside the tiles.
+                        // The product path (`idbooth check`, the booth): the checks beside the fine pass.
                         let checked =
                             pipeline::analyze_and_check(&mut vision, image, &spec, &thresholds)
                                 .expect("analysis");

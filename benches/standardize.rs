@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         });
     });
     // What the booth's pipeline worker does with a still: the same, plus the full check catalogue
-    // on the complete analysis (every face the tiled search found).
+    // on the complete analysis (every face the fine pass found).
     let thresholds = CheckThresholds::default();
     c.bench_function("pipeline_1350_capture_checks_and_chsi", |b| {
         b.iter(|| {

@@ -49,15 +49,18 @@ fn bench_vision(c: &mut Criterion) {
             )
         });
     });
-    group.bench_function("detect + mesh, 1350x1350 capture (tiled search)", |b| {
-        b.iter(|| {
-            black_box(
-                vision
-                    .analyze(&capture, AnalyzeMode::Capture)
-                    .expect("analysis"),
-            )
-        });
-    });
+    group.bench_function(
+        "detect + mesh, 1350x1350 capture (with the fine pass)",
+        |b| {
+            b.iter(|| {
+                black_box(
+                    vision
+                        .analyze(&capture, AnalyzeMode::Capture)
+                        .expect("analysis"),
+                )
+            });
+        },
+    );
     group.bench_function("segment only, 1350x1350 capture", |b| {
         b.iter(|| black_box(vision.segment(&capture).expect("segmentation")));
     });

@@ -66,8 +66,8 @@ pub fn process_capture(
     background: Rgb8,
     thresholds: &CheckThresholds,
 ) -> Result<Processed, PipelineError> {
-    // The photo, then the checks, are made while the capture's tiled face search finishes on the
-    // second core; `multiple_faces` is then judged again on the complete analysis (every face large
+    // The photo, then the checks, are made while the capture's fine pass for small second faces
+    // finishes on the second core; `multiple_faces` is then judged again on the complete analysis (every face large
     // enough to count), the only check that reads more than the primary face's mesh.
     vision.set_second_face_area_ratio(thresholds.max_second_face_area_ratio);
     let (seen, (photo, mut report)) = vision.analyze_capture_and(capture, |vision, seen| {
@@ -86,7 +86,7 @@ pub fn process_capture(
 }
 
 /// Vision and the full check catalogue for one capture, as [`process_capture`] without the photo:
-/// the checks run on this thread while the tiled search for small second faces goes on on the
+/// the checks run on this thread while the fine pass for small second faces goes on on the
 /// other, and `multiple_faces` is judged again once it is complete. The report is exactly what
 /// [`checks::run`] gives on the complete analysis.
 pub fn analyze_and_check(

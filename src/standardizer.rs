@@ -70,7 +70,7 @@ pub fn standardize_capture(
     background: Rgb8,
     settings: &StandardizeSettings,
 ) -> Result<StandardizedPhoto, StandardizerError> {
-    // Only the primary face matters for the photo: the tiled search for second faces (for the checks'
+    // Only the primary face matters for the photo: the fine pass for second faces (for the checks'
     // `multiple_faces`) is skipped once the whole-image pass has settled it.
     vision.primary_face_work(capture, |vision, seen| {
         standardize_analyzed(vision, capture, seen, spec, background, settings)

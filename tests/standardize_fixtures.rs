@@ -529,7 +529,7 @@ fn same_capture_gives_the_same_bytes() {
     assert_eq!(digest(&first), digest(&again), "same Vision, second run");
     assert_eq!(digest(&first), digest(&fresh), "fresh Vision");
     assert_eq!(first.record, fresh.record);
-    // The booth's path also searches the tiles for second faces and runs the checks; the photo is
+    // The booth's path also runs the fine pass for second faces and the checks; the photo is
     // the same.
     let thresholds = CheckThresholds::default();
     let processed = pipeline::process_capture(

@@ -68,7 +68,7 @@ impl Analyzer for Vision {
     }
 
     /// Everything at once on the two cores ([`pipeline::analyze_and_check`]): the segmenter beside
-    /// the detector, then the checks beside the capture tiles.
+    /// the detector, then the checks beside the capture's fine pass for small second faces.
     fn analyze_and_check(
         &mut self,
         image: &RgbImage,

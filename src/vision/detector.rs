@@ -3,8 +3,8 @@
 //! when that finds nothing, and once more at a finer scale (at least twice the letterbox pass's) so a
 //! second, smaller face behind the subject is found too. That fine pass runs the model's convolutions
 //! over the whole image at once (a [`Canvas`]) instead of on overlapping 128-px tiles: the same scale,
-//! about a third of the work. The scale is as coarse as the smallest second face that matters allows
-//! (see [`capture_canvas`]). Owns no mesh and no primary-face choice.
+//! about a third of the work. The scale is as coarse as the smallest second face that matters allows,
+//! on a ladder of a few steps (see [`capture_canvas`]). Owns no mesh and no primary-face choice.
 
 use std::path::{Path, PathBuf};
 
@@ -42,8 +42,12 @@ const MIN_FINE_WINDOW_PX: f64 = 2.0 * SIDE as f64;
 /// 0.5-0.7 on ears, hands and profiles (8 such false faces on the fixtures' tiles, none above 0.67),
 /// while the real small faces it is there for score 0.83-0.98.
 const FINE_MIN_SCORE: f32 = 0.75;
-/// Compiled fine-pass inputs kept per detector (one per input size; a booth camera needs one or two).
-const CANVAS_PLANS_KEPT: usize = 4;
+/// The fine pass's scale is a step of this many per octave above its finest: a camera's captures then
+/// need at most five input sizes (the scale spans one octave), each compiled once (about 35 ms), at
+/// the price of up to 19 % finer than needed per side.
+const SCALE_STEPS_PER_OCTAVE: f64 = 4.0;
+/// Compiled fine-pass inputs kept per detector: every size one camera resolution needs.
+const CANVAS_PLANS_KEPT: usize = 5;
 
 /// The fine pass of one capture: the image scaled down by `scale` into the top-left corner of a
 /// `width` x `height` model input (multiples of the model's coarsest stride; the rest is padding).
@@ -248,8 +252,9 @@ pub fn merge(found: Vec<RawDetection>) -> Vec<FaceDetection> {
 /// one face, that face stays the primary face (see `capture`). So with exactly one face the scale
 /// coarsens until the smallest face that matters fills `FINE_FACE_FRACTION` of a 128-px window, never
 /// finer than a window on `FINE_WINDOW_FRACTION_OF_SHORT_SIDE` of the short side and never coarser
-/// than one on the whole short side. With no face or several (the primary face may be among the fine
-/// pass's finds), the window is that fraction of the short side.
+/// than one on the whole short side, in steps of `SCALE_STEPS_PER_OCTAVE` (rounded to the finer). With
+/// no face or several (the primary face may be among the fine pass's finds), the window is that
+/// fraction of the short side.
 pub fn capture_canvas(
     width: f64,
     height: f64,
@@ -272,7 +277,13 @@ pub fn capture_canvas(
     if !window.is_finite() {
         return None;
     }
-    Canvas::covering(width, height, window / SIDE as f64)
+    // The coarsest step of the ladder that is not coarser than the window asks for.
+    let finest = base / SIDE as f64;
+    let steps = ((window / base).log2() * SCALE_STEPS_PER_OCTAVE + 1e-9)
+        .floor()
+        .max(0.0);
+    let scale = finest * (steps / SCALE_STEPS_PER_OCTAVE).exp2();
+    Canvas::covering(width, height, scale)
 }
 
 /// Maps a detection from the unit square of `window` to image pixels.
@@ -355,11 +366,19 @@ mod tests {
         // A small primary face: the finest scale, as with no face at all.
         assert_eq!(canvas(1280.0, 720.0, &[face(150.0)], 0.1), (464, 256));
         // A 285 px face (the chsi pose guide's middle at 720p): second faces from 90 px matter, so a
-        // window of 500 px is enough.
+        // window of 500 px would do; the ladder's step below it is 360 px times 2^(1/4).
         let framed = capture_canvas(1280.0, 720.0, &[face(285.0)], 0.1).expect("a fine pass");
         let window = f64::from(285.0_f32 * 0.1_f32.sqrt()) / FINE_FACE_FRACTION;
-        assert!((framed.scale * 128.0 - window).abs() < 1e-3, "{framed:?}");
-        assert_eq!(canvas(1280.0, 720.0, &[face(285.0)], 0.1), (336, 192));
+        let step = 360.0 * 2.0_f64.powf(0.25);
+        assert!(step <= window && step * 2.0_f64.powf(0.25) > window);
+        assert!((framed.scale * 128.0 - step).abs() < 1e-6, "{framed:?}");
+        assert_eq!(canvas(1280.0, 720.0, &[face(285.0)], 0.1), (384, 224));
+        // Faces of one camera need few input sizes: every face from 150 to 600 px gives one of five.
+        let mut sizes: Vec<(usize, usize)> = (150..600)
+            .map(|side| canvas(1280.0, 720.0, &[face(side as f32)], 0.1))
+            .collect();
+        sizes.dedup();
+        assert_eq!(sizes.len(), 5, "{sizes:?}");
         // A close-up: never coarser than a window on the whole short side.
         assert_eq!(canvas(1280.0, 720.0, &[face(470.0)], 0.1), (240, 128));
         // A stricter limit searches for smaller faces again.

@@ -217,7 +217,7 @@ mod tests {
             )
         };
         let mut report = run(&early);
-        // The tiles found a second face large enough to fail, next to the same (meshed) face.
+        // The fine pass found a second face large enough to fail, next to the same (meshed) face.
         let mut complete = early.clone();
         complete.faces.push(detection(600.0, 150.0, 0.8));
         assert_ne!(report, run(&complete));

@@ -71,7 +71,7 @@ pub fn run(
 
 /// Judges `multiple_faces` again on `analysis` and puts the result in the place [`run`] gives it
 /// (right after `no_face`). For a report made on an earlier analysis of the same image that had the
-/// same mesh but not yet every face (the capture's tiled search for small second faces was still
+/// same mesh but not yet every face (the capture's fine pass for small second faces was still
 /// running): every other check reads only the mesh, so the report is then exactly what [`run`] on
 /// `analysis` gives.
 pub fn recount_faces(

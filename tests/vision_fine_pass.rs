@@ -1,8 +1,8 @@
-//! The capture's tiled search for second faces, with tiles sized from the primary face: a second
-//! person whose face is just over the `multiple_faces` limit (area 0.12 and 0.15 of the student's,
-//! limit 0.1) is found wherever they stand in a 1280x720 capture framed as the pose guide frames a
-//! student, although the whole-image pass alone nearly always misses a face that small, and the
-//! product path, which runs the checks beside the tiles, still fails `multiple_faces`.
+//! The capture's fine pass for second faces, its scale set from the primary face: a second person
+//! whose face is just over the `multiple_faces` limit (area 0.12 and 0.15 of the student's, limit
+//! 0.1) is found wherever they stand in a 1280x720 capture framed as the pose guide frames a student,
+//! although the whole-image pass alone nearly always misses a face that small, and the product path,
+//! which runs the checks beside the fine pass, still fails `multiple_faces`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures (house style)
 
@@ -25,7 +25,7 @@ fn load(name: &str) -> RgbImage {
     vision::load_image(&path).unwrap_or_else(|error| panic!("{name}: {error}"))
 }
 
-/// The one face of the whole-image pass (its box does not depend on how the tiles are laid out).
+/// The one face of the whole-image pass (its box does not depend on the fine pass).
 fn only_face(vision: &mut Vision, img: &RgbImage) -> FaceDetection {
     let analysis = vision.analyze(img, AnalyzeMode::Frame).unwrap();
     assert_eq!(analysis.faces.len(), 1, "{:?}", analysis.faces);
@@ -87,8 +87,8 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
     let other_face = only_face(&mut vision, &other);
     let spec = builtin_profiles().remove(0);
     let thresholds = CheckThresholds::default();
-    // Cases where the whole-image pass alone misses the second head: there only the tiles find it.
-    let mut only_the_tiles_saw_it = 0;
+    // Cases where the whole-image pass alone misses the second head: there only the fine pass finds it.
+    let mut only_the_fine_pass_saw_it = 0;
     for area_ratio in SECOND_FACE_AREA_RATIOS {
         assert!(area_ratio > thresholds.max_second_face_area_ratio);
         let head = small_head(&other, &other_face, area_ratio * student_face.bbox.area());
@@ -99,7 +99,7 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
             let at = format!("area {area_ratio}, head at ({x}, {y})");
             let frame = vision.analyze(&capture, AnalyzeMode::Frame).unwrap();
             if frame.faces.len() == 1 {
-                only_the_tiles_saw_it += 1;
+                only_the_fine_pass_saw_it += 1;
             }
 
             let alone = vision.analyze(&capture, AnalyzeMode::Capture).unwrap();
@@ -122,15 +122,15 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
                     .unwrap();
                 assert_eq!(multiple.status, CheckStatus::Fail, "{at}, {how}");
             }
-            // The product path (`idbooth check`, the booth) runs the checks beside the tiles and
-            // judges `multiple_faces` again once they are done: its report is the one the complete
+            // The product path (`idbooth check`, the booth) runs the checks beside the fine pass and
+            // judges `multiple_faces` again once it is done: its report is the one the complete
             // analysis gives, and it fails even where the whole-image pass saw one face.
             let (checked, report) =
                 pipeline::analyze_and_check(&mut vision, &capture, &spec, &thresholds).unwrap();
             assert_eq!(
                 checked.analysis.faces.len(),
                 2,
-                "{at}, checks beside the tiles"
+                "{at}, checks beside the fine pass"
             );
             let mask = checked.segmentation.coarse_person_mask();
             let complete = checks::run(
@@ -141,17 +141,17 @@ fn a_second_face_just_over_the_limit_is_found_anywhere_in_a_framed_capture() {
                 &thresholds,
                 CheckSet::Full,
             );
-            assert_eq!(report, complete, "{at}, checks beside the tiles");
+            assert_eq!(report, complete, "{at}, checks beside the fine pass");
             assert!(
                 report.failures().contains(&CheckCode::MultipleFaces),
-                "{at}, checks beside the tiles: {:?}",
+                "{at}, checks beside the fine pass: {:?}",
                 report.failures()
             );
         }
     }
     assert!(
-        only_the_tiles_saw_it >= 8,
+        only_the_fine_pass_saw_it >= 8,
         "the whole-image pass saw the second head in {} of 10 cases",
-        10 - only_the_tiles_saw_it
+        10 - only_the_fine_pass_saw_it
     );
 }
