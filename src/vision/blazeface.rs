@@ -5,8 +5,6 @@
 
 /// Side of the detector input in pixels; regressors are in these units.
 pub const INPUT_SIDE_PX: usize = 128;
-/// Number of anchors: 16x16 cells x 2 (stride 8) + 8x8 cells x 6 (stride 16).
-pub const ANCHOR_COUNT: usize = 896;
 /// Values per anchor: box (dx, dy, w, h) then six keypoints (x, y).
 pub const REGRESSOR_VALUES: usize = 16;
 /// MediaPipe keeps detections whose score is at least this.
@@ -200,7 +198,8 @@ mod tests {
     #[test]
     fn larger_inputs_extend_the_anchor_grids_in_the_model_order() {
         assert_eq!(anchors_for(128, 128), anchors());
-        assert_eq!(anchors().len(), ANCHOR_COUNT);
+        // 16x16 cells x 2 (stride 8) + 8x8 cells x 6 (stride 16).
+        assert_eq!(anchors().len(), 896);
         let wide = anchors_for(256, 128);
         assert_eq!(wide.len(), 32 * 16 * 2 + 16 * 8 * 6);
         // Stride 8, second row starts after 32 cells of 2 anchors; units are 128 input pixels.
@@ -225,7 +224,7 @@ mod tests {
     #[test]
     fn anchors_follow_the_documented_layout() {
         let anchors = anchors();
-        assert_eq!(anchors.len(), ANCHOR_COUNT);
+        assert_eq!(anchors.len(), 896);
         // First cell of the 16x16 grid, twice.
         assert_eq!(
             anchors[0],

@@ -159,18 +159,12 @@ impl FaceDetector {
             Border::Constant(LETTERBOX_COLOUR),
             &mut self.rgb,
         );
-        let rgb = std::mem::take(&mut self.rgb);
-        let plan = self.canvas_plan((canvas.width, canvas.height));
-        let found = plan.and_then(|plan| {
-            imaging::fill_tensor(&rgb, plan.model.input_mut()?, INPUT_SCALE, INPUT_OFFSET);
-            let anchor_count = plan.anchors.len();
-            let outputs = plan.model.run()?;
-            let regressors = outputs.slice(0, anchor_count * blazeface::REGRESSOR_VALUES)?;
-            let logits = outputs.slice(1, anchor_count)?;
-            let unit = blazeface::decode(regressors, logits, &plan.anchors, FINE_MIN_SCORE);
-            Ok(blazeface::weighted_nms(unit, blazeface::NMS_MIN_IOU))
-        });
-        self.rgb = rgb;
+        let plan = canvas_plan(
+            &mut self.canvases,
+            &self.path,
+            (canvas.width, canvas.height),
+        )?;
+        let found = run_model(&mut plan.model, &plan.anchors, &self.rgb, FINE_MIN_SCORE)?;
         // Positions are in units of 128 input pixels: one unit is 128 * scale image pixels.
         let unit = Region {
             x: 0.0,
@@ -178,33 +172,10 @@ impl FaceDetector {
             width: SIDE as f64 * canvas.scale,
             height: SIDE as f64 * canvas.scale,
         };
-        Ok(found?
+        Ok(found
             .iter()
             .map(|detection| to_image(detection, unit))
             .collect())
-    }
-
-    /// The model compiled for a fine-pass input of `size` (width, height), compiled on first use.
-    fn canvas_plan(&mut self, size: (usize, usize)) -> Result<&mut CanvasPlan, VisionError> {
-        if let Some(index) = self.canvases.iter().position(|plan| plan.size == size) {
-            let plan = self.canvases.remove(index);
-            self.canvases.push(plan);
-        } else {
-            let (width, height) = size;
-            let model = OnnxModel::load(&self.path, "face detector", [1, height, width, 3])?;
-            if self.canvases.len() >= CANVAS_PLANS_KEPT {
-                self.canvases.remove(0);
-            }
-            self.canvases.push(CanvasPlan {
-                size,
-                model,
-                anchors: blazeface::anchors_for(width, height),
-            });
-        }
-        self.canvases.last_mut().ok_or(VisionError::Inference {
-            model: "face detector",
-            reason: "no plan for the fine pass".to_owned(),
-        })
     }
 
     /// Detections inside one square window, mapped to image pixels.
@@ -221,22 +192,62 @@ impl FaceDetector {
             Border::Constant(LETTERBOX_COLOUR),
             &mut self.rgb,
         );
-        imaging::fill_tensor(
+        let unit = run_model(
+            &mut self.model,
+            &self.anchors,
             &self.rgb,
-            self.model.input_mut()?,
-            INPUT_SCALE,
-            INPUT_OFFSET,
-        );
-        let outputs = self.model.run()?;
-        let regressors = outputs.slice(0, blazeface::ANCHOR_COUNT * blazeface::REGRESSOR_VALUES)?;
-        let logits = outputs.slice(1, blazeface::ANCHOR_COUNT)?;
-        let unit = blazeface::decode(regressors, logits, &self.anchors, blazeface::MIN_SCORE);
-        let unit = blazeface::weighted_nms(unit, blazeface::NMS_MIN_IOU);
+            blazeface::MIN_SCORE,
+        )?;
         Ok(unit
             .iter()
             .map(|detection| to_image(detection, window))
             .collect())
     }
+}
+
+/// Runs the detector model on `rgb` (its input's pixels) and returns the detections scoring at least
+/// `min_score` after weighted NMS, in the model's units (see [`blazeface::decode`]).
+fn run_model(
+    model: &mut OnnxModel,
+    anchors: &[Anchor],
+    rgb: &[u8],
+    min_score: f32,
+) -> Result<Vec<RawDetection>, VisionError> {
+    imaging::fill_tensor(rgb, model.input_mut()?, INPUT_SCALE, INPUT_OFFSET);
+    let outputs = model.run()?;
+    let regressors = outputs.slice(0, anchors.len() * blazeface::REGRESSOR_VALUES)?;
+    let logits = outputs.slice(1, anchors.len())?;
+    let unit = blazeface::decode(regressors, logits, anchors, min_score);
+    Ok(blazeface::weighted_nms(unit, blazeface::NMS_MIN_IOU))
+}
+
+/// The plan of `plans` for a fine-pass input of `size` (width, height), compiled from the model at
+/// `path` on first use; the least recently used plan goes when more than `CANVAS_PLANS_KEPT` would
+/// be kept.
+fn canvas_plan<'a>(
+    plans: &'a mut Vec<CanvasPlan>,
+    path: &Path,
+    size: (usize, usize),
+) -> Result<&'a mut CanvasPlan, VisionError> {
+    if let Some(index) = plans.iter().position(|plan| plan.size == size) {
+        let plan = plans.remove(index);
+        plans.push(plan);
+    } else {
+        let (width, height) = size;
+        let model = OnnxModel::load(path, "face detector", [1, height, width, 3])?;
+        if plans.len() >= CANVAS_PLANS_KEPT {
+            plans.remove(0);
+        }
+        plans.push(CanvasPlan {
+            size,
+            model,
+            anchors: blazeface::anchors_for(width, height),
+        });
+    }
+    plans.last_mut().ok_or(VisionError::Inference {
+        model: "face detector",
+        reason: "no plan for the fine pass".to_owned(),
+    })
 }
 
 /// Raw detections of all passes merged into faces (weighted NMS, then nested boxes dropped), best
