@@ -48,6 +48,8 @@ fn framed_1280x720(capture: &RgbImage) -> RgbImage {
 }
 
 fn bench_checks(c: &mut Criterion) {
+    // As the binary does for every command (see `app::memory`).
+    idbooth::app::memory::keep_freed_buffers();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models");
     let mut vision = Vision::load(&dir).expect("models load");
     let spec = builtin_profiles().remove(0);

@@ -45,6 +45,8 @@ struct Rig {
 }
 
 fn rig() -> Rig {
+    // As the binary does for every command (see `app::memory`).
+    idbooth::app::memory::keep_freed_buffers();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let photo = image::open(root.join("tests/fixtures/faces/good_london_045_neutral.jpg"))

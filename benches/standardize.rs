@@ -25,6 +25,8 @@ fn profile(name: &str) -> Option<PhotoSpec> {
 }
 
 fn bench(c: &mut Criterion) {
+    // As the binary does for every command (see `app::memory`).
+    idbooth::app::memory::keep_freed_buffers();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (Ok(mut vision), Some(chsi)) = (Vision::load(&root.join("assets/models")), profile("chsi"))
     else {

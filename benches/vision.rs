@@ -27,6 +27,8 @@ fn frame_1280x720() -> RgbImage {
 }
 
 fn bench_vision(c: &mut Criterion) {
+    // As the binary does for every command (see `app::memory`).
+    idbooth::app::memory::keep_freed_buffers();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models");
     let mut group = c.benchmark_group("vision");
     group.sample_size(10);

@@ -21,6 +21,8 @@ const LOG_FILES_KEPT: usize = 14;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Kiosk(KioskArgs::default()));
+    // Every command that runs the models reuses the same large buffers per image.
+    app::memory::keep_freed_buffers();
     if matches!(command, Command::Kiosk(_) | Command::Staff(_)) {
         // Before any worker thread exists: booth and station run for days, see `app::memory`.
         app::memory::use_one_malloc_arena();

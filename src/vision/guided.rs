@@ -510,7 +510,8 @@ mod tests {
                 let (x, y) = ((index % size) as f32, (index / size) as f32);
                 let sx = ((x + 0.5) / cell as f32 - 0.5).clamp(0.0, max);
                 let sy = ((y + 0.5) / cell as f32 - 0.5).clamp(0.0, max);
-                let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
+                // Truncation floors the clamped non-negative values without a call to `floorf`.
+                let (x0, y0) = (sx as usize, sy as usize);
                 let (x1, y1) = ((x0 + 1).min(small - 1), (y0 + 1).min(small - 1));
                 let (tx, ty) = (sx - x0 as f32, sy - y0 as f32);
                 let at = |a: usize, b: usize| low[b * small + a];

@@ -42,8 +42,10 @@ mod imaging;
 mod measures;
 mod mesh;
 mod model;
+mod prelu_op;
 mod segmenter;
 mod upsample;
+mod upsample_op;
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
-//! One ONNX model on tract: parsed, typed and optimised once at load, then run any number of times
+//! One ONNX model on tract: parsed, typed and optimised once at load (with two direct kernels swapped
+//! in, see `upsample_op` and `prelu_op`), then run any number of times
 //! with one reusable run state and one reusable NHWC input tensor. Knows nothing of faces or images.
 
 use std::path::Path;
@@ -45,6 +46,18 @@ impl OnnxModel {
             .model_for_path(path)
             .and_then(|model| model.with_input_fact(0, f32::fact(input_shape).into()))
             .and_then(tract_onnx::prelude::InferenceModelExt::into_optimized)
+            .and_then(|mut model| {
+                // Direct kernels for two patterns tract runs generically (same outputs, bit for bit).
+                let replaced = super::upsample_op::replace_resizes(&mut model)?;
+                let fused = super::prelu_op::fuse_prelus(&mut model)?;
+                tracing::debug!(
+                    model = name,
+                    replaced,
+                    fused,
+                    "2x upsamplings and PReLUs swapped"
+                );
+                Ok(model)
+            })
             .and_then(IntoRunnable::into_runnable)
             .map_err(load_error)?;
         let state = plan.spawn().map_err(load_error)?;

@@ -103,9 +103,9 @@ impl Segmentation {
         let max = (SIDE - 1) as f32;
         let sx = (x * scale_x - 0.5).clamp(0.0, max);
         let sy = (y * scale_y - 0.5).clamp(0.0, max);
-        let (x0, y0) = (sx.floor(), sy.floor());
-        let (tx, ty) = (sx - x0, sy - y0);
-        let (x0, y0) = (x0 as usize, y0 as usize);
+        // Truncation floors the clamped non-negative values without a call to `floorf`.
+        let (x0, y0) = (sx as usize, sy as usize);
+        let (tx, ty) = (sx - x0 as f32, sy - y0 as f32);
         let (x1, y1) = ((x0 + 1).min(SIDE - 1), (y0 + 1).min(SIDE - 1));
         let at = |px: usize, py: usize| self.probability[py * SIDE + px];
         let top = at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx;

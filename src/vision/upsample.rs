@@ -26,7 +26,8 @@ impl AxisMap {
         let last = grid_len.saturating_sub(1);
         for index in 0..out_len {
             let position = ((index as f32 + 0.5) * scale - 0.5).clamp(0.0, last as f32);
-            let first = (position.floor() as usize).min(last);
+            // Truncation floors the clamped non-negative value without a call to `floorf`.
+            let first = (position as usize).min(last);
             self.first.push(first);
             self.second.push((first + 1).min(last));
             self.weight.push(position - first as f32);

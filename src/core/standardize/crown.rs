@@ -179,9 +179,10 @@ pub fn sample_bilinear(mask: &PersonMask, x: f32, y: f32) -> f32 {
     let max_y = mask.height.saturating_sub(1) as f32;
     let x = x.clamp(0.0, max_x);
     let y = y.clamp(0.0, max_y);
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as u32, y0 as u32);
+    // Truncation is the floor of these clamped non-negative values, without a call to `floorf`
+    // (the baseline x86-64 target has no rounding instruction).
+    let (x0, y0) = (x as u32, y as u32);
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let (x1, y1) = ((x0 + 1).min(mask.width - 1), (y0 + 1).min(mask.height - 1));
     let at = |x: u32, y: u32| f32::from(mask.alpha[y as usize * mask.width as usize + x as usize]);
     let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;

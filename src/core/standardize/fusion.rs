@@ -260,7 +260,8 @@ impl BlockMeans {
         let position = |p: usize, count: usize| {
             let centre = (p as f32 + 0.5) / BLOCK_PX as f32 - 0.5;
             let clamped = centre.clamp(0.0, (count - 1) as f32);
-            let low = clamped.floor() as usize;
+            // Truncation floors the clamped non-negative value without a call to `floorf`.
+            let low = clamped as usize;
             let high = (low + 1).min(count - 1);
             (low, high, clamped - low as f32)
         };

@@ -197,7 +197,8 @@ fn resize_region(
 fn bilinear_into(raster: &Raster<'_>, x: f32, y: f32, out: &mut [u8]) {
     let x = x.clamp(0.0, (raster.width - 1) as f32);
     let y = y.clamp(0.0, (raster.height - 1) as f32);
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+    // Truncation floors the clamped non-negative values without a call to `floorf`.
+    let (x0, y0) = (x as usize, y as usize);
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let x1 = (x0 + 1).min(raster.width as usize - 1);
     let y1 = (y0 + 1).min(raster.height as usize - 1);
