@@ -11,7 +11,7 @@ use crate::core::face::{FaceDetection, FaceKeypoints, PersonMask};
 use crate::core::geometry::{Point, Rect, SizePx};
 use crate::core::spec::{PhotoSpec, Rgb8};
 use crate::core::standardize::{
-    self, CropPlan, CrownQuery, FacePoints, FinishInput, HeadMeasure, StandardizeError,
+    self, CropPlan, CrownQuery, FacePoints, FinishInput, HeadMeasure, MaskWalk, StandardizeError,
     StandardizeFailure, StandardizeSettings, StandardizedPhoto,
 };
 use crate::split;
@@ -259,7 +259,21 @@ fn photo_crown(planned: &Planned) -> Option<Point> {
         face_width_px: mapped.face_width_px,
     };
     let whole = Rect::new(0.0, 0.0, size.width as f32, size.height as f32);
-    standardize::crown_from_mask(&mask, whole, &query).ok()
+    crown_in_mask(&mask, whole, &query).ok()
+}
+
+/// [`standardize::crown_from_mask`] with half of the columns walked on the other core (the same
+/// crown: the columns are independent).
+fn crown_in_mask(
+    mask: &PersonMask,
+    mask_region: Rect,
+    query: &CrownQuery,
+) -> Result<Point, StandardizeFailure> {
+    let walk = MaskWalk::new(mask, mask_region, query)?;
+    let columns = walk.columns();
+    let middle = columns / 2;
+    let (left, right) = split::join(|| walk.tops(0..middle), || walk.tops(middle..columns));
+    walk.crown(&[left, right])
 }
 
 /// Whether `outer` holds all of `inner`.
@@ -313,8 +327,7 @@ fn measure_head(
     let query = standardize::capture_crown_query(&seen.analysis, spec, settings)?;
     let size = seen.analysis.image_size;
     let whole = Rect::new(0.0, 0.0, size.width as f32, size.height as f32);
-    let crown =
-        standardize::crown_from_mask(&seen.segmentation.coarse_person_mask(), whole, &query)
-            .map_err(StandardizeError::from)?;
+    let crown = crown_in_mask(&seen.segmentation.coarse_person_mask(), whole, &query)
+        .map_err(StandardizeError::from)?;
     Ok(HeadMeasure::from_mesh(mesh, crown))
 }

@@ -38,7 +38,7 @@ use crate::core::spec::{PhotoSpec, Rgb8};
 
 pub use color::{Lab, delta_e76, srgb_to_lab};
 pub use composite::{MaskStats, despeckle_mask, replace_background};
-pub use crown::{CrownQuery, crown_from_mask, crown_from_pixels};
+pub use crown::{ColumnTops, CrownQuery, MaskWalk, crown_from_mask, crown_from_pixels};
 pub use encode::{EncodedPhoto, EncodingRecord, encode_jpeg, encode_photo, encode_png};
 pub use failure::{CaptureEdge, GeometryMeasure, StandardizeError, StandardizeFailure};
 pub use render::{crop_bounds, crop_bounds_size, mask_to_photo, render_photo};
