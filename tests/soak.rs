@@ -3,9 +3,9 @@
 //! descriptor. Memory is read after every visit, as the lowest reading of a window of visits right after
 //! warm-up and at the end (see [`RSS_WINDOW`]): the memory held from malloc must grow under 10 %, and
 //! so must the resident size (under 15 % in the 100-visit soak, see [`MAX_RSS_GROWTH_SHORT`]). The
-//! process allocates from one malloc arena, as `idbooth kiosk` does. 100 visits always run; the
-//! 1 000-visit soak of issue 7 is `#[ignore]`d (too slow for CI on a loaded machine) and runs with
-//! `-- --ignored`.
+//! process allocates from one malloc arena and keeps freed buffers in the heap, as `idbooth kiosk`
+//! does. 100 visits always run; the 1 000-visit soak of issue 7 is `#[ignore]`d (too slow for CI on a
+//! loaded machine) and runs with `-- --ignored`.
 //!
 //! Visits end every way a booth sees: a full visit saved and finished, a photo abandoned on Review (idle
 //! timeout), a declined consent, an idle Identify screen, a cancelled Pose. The full pipeline (a few
@@ -182,7 +182,9 @@ fn soak(sessions: usize, warm_up: usize, max_rss_growth: f64) {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // As `idbooth kiosk` and `idbooth station` do before anything else starts.
+    // As `idbooth kiosk` and `idbooth station` do before anything else starts: freed buffers stay in
+    // the heap between captures, and one arena holds them all.
+    idbooth::app::memory::keep_freed_buffers();
     idbooth::app::memory::use_one_malloc_arena();
     let started = Instant::now();
     let mut rig = Rig::new(Source::Fake(fake_camera(
