@@ -123,3 +123,47 @@ impl ModelOutputs {
         Ok(&values[..expected_len])
     }
 }
+
+/// Helpers for the tests of the kernels swapped into the models at load.
+#[cfg(test)]
+pub(crate) mod test_models {
+    use super::{Tensor, TypedModel};
+    use tract_onnx::prelude::*;
+
+    /// Model `file` of `assets/models` with a `side` x `side` RGB input, optimised by tract and
+    /// nothing swapped yet.
+    pub fn optimised(file: &str, side: usize) -> TypedModel {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/models")
+            .join(file);
+        tract_onnx::onnx()
+            .model_for_path(path)
+            .and_then(|model| model.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
+            .and_then(tract_onnx::prelude::InferenceModelExt::into_optimized)
+            .unwrap()
+    }
+
+    /// The f32 values of `tensor` as bits, for exact comparison.
+    pub fn bits(tensor: &Tensor) -> Vec<u32> {
+        tensor
+            .try_as_plain_ram()
+            .unwrap()
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    }
+
+    /// Every output of `model` on `input`, as bits.
+    pub fn run_bits(model: TypedModel, input: &Tensor) -> Vec<Vec<u32>> {
+        model
+            .into_runnable()
+            .unwrap()
+            .run(tvec![input.clone().into_tvalue()])
+            .unwrap()
+            .iter()
+            .map(|output| bits(output))
+            .collect()
+    }
+}

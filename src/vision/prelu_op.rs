@@ -153,43 +153,11 @@ impl TypedOp for ChannelPrelu {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The face mesh as tract optimises it, before any node is swapped.
-    fn optimised_mesh() -> TypedModel {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/models")
-            .join(super::super::mesh::MODEL_FILE);
-        tract_onnx::onnx()
-            .model_for_path(path)
-            .and_then(|model| model.with_input_fact(0, f32::fact([1, 192, 192, 3]).into()))
-            .and_then(tract_onnx::prelude::InferenceModelExt::into_optimized)
-            .unwrap()
-    }
-
-    /// Outputs of `model` on a crop of a real face, as bits.
-    fn run(model: TypedModel, input: &Tensor) -> Vec<Vec<u32>> {
-        model
-            .into_runnable()
-            .unwrap()
-            .run(tvec![input.clone().into_tvalue()])
-            .unwrap()
-            .iter()
-            .map(|output| {
-                output
-                    .try_as_plain_ram()
-                    .unwrap()
-                    .as_slice::<f32>()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect()
-            })
-            .collect()
-    }
+    use crate::vision::model::test_models::{optimised, run_bits};
 
     #[test]
     fn the_meshs_prelus_are_fused_and_its_outputs_are_unchanged() {
-        let plain = optimised_mesh();
+        let plain = optimised(super::super::mesh::MODEL_FILE, 192);
         let mut fused = plain.clone();
         assert_eq!(fuse_prelus(&mut fused).unwrap(), 23);
         assert_eq!(fuse_prelus(&mut fused).unwrap(), 0, "no pattern left");
@@ -212,9 +180,9 @@ mod tests {
             .map(|&v| f32::from(v) / 255.0)
             .collect();
         let input = Tensor::from_shape(&[1, 192, 192, 3], &values).unwrap();
-        let expected = run(plain, &input);
+        let expected = run_bits(plain, &input);
         assert!(!expected.is_empty());
-        assert_eq!(run(fused, &input), expected);
+        assert_eq!(run_bits(fused, &input), expected);
     }
 
     #[test]

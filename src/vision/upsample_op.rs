@@ -190,6 +190,7 @@ fn blend(w0: f32, a: f32, w1: f32, b: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vision::model::test_models::{bits, optimised, run_bits};
     use tract_onnx::tract_core::ops::nn::Nearest;
 
     /// Deterministic values with both signs and a wide range of magnitudes.
@@ -250,34 +251,13 @@ mod tests {
                 .remove(0)
                 .into_tensor();
             assert_eq!(got.shape(), expected.shape(), "shape {shape:?}");
-            let bits = |t: &Tensor| -> Vec<u32> {
-                t.try_as_plain_ram()
-                    .unwrap()
-                    .as_slice::<f32>()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect()
-            };
             assert_eq!(bits(&got), bits(&expected), "shape {shape:?}");
         }
     }
 
-    /// The segmenter as tract optimises it, before any node is swapped.
-    fn optimised_segmenter() -> TypedModel {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/models")
-            .join(super::super::segmenter::MODEL_FILE);
-        tract_onnx::onnx()
-            .model_for_path(path)
-            .and_then(|model| model.with_input_fact(0, f32::fact([1, 256, 256, 3]).into()))
-            .and_then(tract_onnx::prelude::InferenceModelExt::into_optimized)
-            .unwrap()
-    }
-
     #[test]
     fn the_segmenters_three_upsamplings_are_swapped_and_its_output_is_unchanged() {
-        let plain = optimised_segmenter();
+        let plain = optimised(super::super::segmenter::MODEL_FILE, 256);
         let mut swapped = plain.clone();
         assert_eq!(replace_resizes(&mut swapped).unwrap(), 3);
         // Nothing else matches: a second pass finds no Resize left.
@@ -290,24 +270,10 @@ mod tests {
                 .collect::<Vec<_>>(),
         )
         .unwrap();
-        let run = |model: TypedModel| {
-            let outputs = model
-                .into_runnable()
-                .unwrap()
-                .run(tvec![input.clone().into_tvalue()])
-                .unwrap();
-            outputs[0]
-                .try_as_plain_ram()
-                .unwrap()
-                .as_slice::<f32>()
-                .unwrap()
-                .iter()
-                .map(|v| v.to_bits())
-                .collect::<Vec<u32>>()
-        };
-        let expected = run(plain);
-        assert_eq!(expected.len(), 256 * 256);
-        assert_eq!(run(swapped), expected);
+        let expected = run_bits(plain, &input);
+        assert_eq!(expected.len(), 1);
+        assert_eq!(expected[0].len(), 256 * 256);
+        assert_eq!(run_bits(swapped, &input), expected);
     }
 
     #[test]
