@@ -16,21 +16,26 @@ use tract_onnx::tract_core::{as_op, op_as_typed_op, op_out_of_plan};
 /// with [`ChannelPrelu`], then drops the comparisons and products nothing reads any more. Returns how
 /// many were replaced.
 pub(crate) fn fuse_prelus(model: &mut TypedModel) -> TractResult<usize> {
-    let mut found = Vec::new();
-    for node in &model.nodes {
-        if let Some(prelu) = prelu_pattern(model, node)? {
-            found.push((node.id, prelu));
-        }
-    }
-    let fused = found.len();
-    for (id, (input, op)) in found {
+    let mut fused = 0;
+    // One at a time, compacting in between: a PReLU whose input is another PReLU's output then sees
+    // the fused node, never the replaced one.
+    while let Some((id, (input, op))) = first_prelu(model)? {
         let patch = TypedModelPatch::replace_single_op(model, &model.nodes[id], &[input], op)?;
         patch.apply(model)?;
-    }
-    if fused > 0 {
         model.compact()?;
+        fused += 1;
     }
     Ok(fused)
+}
+
+/// The first node of `model` that is a PReLU's select, with its input and the fused op.
+fn first_prelu(model: &TypedModel) -> TractResult<Option<(usize, (OutletId, ChannelPrelu))>> {
+    for node in &model.nodes {
+        if let Some(prelu) = prelu_pattern(model, node)? {
+            return Ok(Some((node.id, prelu)));
+        }
+    }
+    Ok(None)
 }
 
 /// The input and the fused op of `node` if it is the select of a PReLU as tract's importer writes it.
