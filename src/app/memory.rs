@@ -37,7 +37,7 @@ pub fn use_one_malloc_arena() {
 /// back to the system at once. Every capture allocates and frees the same megabyte buffers (the
 /// models' intermediate tensors, masks, the photo); with glibc's defaults the larger ones are mapped
 /// afresh and the top of the heap trimmed after each, so each capture paid for fresh zeroed pages
-/// again: the segmentation of a 1350x1350 capture ended 5–6 ms later (measured with the equivalent
+/// again: the segmentation of a 1350x1350 capture ended 5–9 ms later (measured with the equivalent
 /// `GLIBC_TUNABLES` on the 2-core machine, 2026-11-23). 32 MiB is the largest mmap threshold glibc
 /// accepts; the trim threshold leaves returning memory to [`release_freed_memory`], which the booth
 /// calls at quiet moments. Call once, before the workers start.
